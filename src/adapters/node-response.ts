@@ -1,0 +1,33 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import type { CommitResult } from "../core/factory.js";
+import type { ResponseInfo } from "../core/types.js";
+
+/** A `ResponseInfo` view of a `node:http` response, for `allowCookie`. */
+export function responseInfo(res: ServerResponse): ResponseInfo {
+  return {
+    get status() {
+      return res.statusCode;
+    },
+    header(name) {
+      const value = res.getHeader(name);
+      if (value === undefined) return undefined;
+      return Array.isArray(value) ? value.join(", ") : String(value);
+    },
+  };
+}
+
+/** Whether the request arrived over TLS on this socket (a proxy's `X-Forwarded-Proto` is not trusted here). */
+export function isEncrypted(req: IncomingMessage): boolean {
+  return (req.socket as Partial<TLSSocket>).encrypted === true;
+}
+
+/** Adds a commit's `Set-Cookie` and `Vary: Cookie` to a response whose head is not sent yet. */
+export function applyCommit(res: ServerResponse, result: CommitResult): void {
+  if (result.setCookie !== undefined) res.appendHeader("Set-Cookie", result.setCookie);
+  if (result.vary) {
+    const vary = res.getHeader("Vary");
+    const current = vary === undefined ? "" : Array.isArray(vary) ? vary.join(", ") : String(vary);
+    if (!/(?:^|,)\s*(?:cookie|\*)\s*(?:,|$)/i.test(current)) res.setHeader("Vary", current ? `${current}, Cookie` : "Cookie");
+  }
+}

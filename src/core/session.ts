@@ -1,0 +1,227 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { SessionError } from "./errors.js";
+import { MAX_COOKIE_AGE } from "./options.js";
+import { isPlainRecord } from "./payload.js";
+import type { SessionData } from "./types.js";
+
+/** Everything the factory tracks about one session during one request. Not part of the public API. */
+export interface SessionState {
+  /** Store key (digest of the id) of the stored session, `null` while the session is not stored. */
+  key: string | null;
+  id: string | null;
+  /** The payload text as last read or written, for change detection. */
+  raw: string | null;
+  data: Record<string, unknown>;
+  flash: Record<string, unknown[]> | undefined;
+  csrf: string | undefined;
+  /** Seconds since the epoch. */
+  createdAt: number;
+  /** This session's idle timeout in seconds, `null` for none. */
+  timeout: number | null;
+  /** Stored expiry in seconds since the epoch, `null` when there is no idle timeout or nothing is stored. */
+  expires: number | null;
+  /** This session's own cookie Max-Age (`0` = browser-session cookie), `undefined` for the default. */
+  cookieAge: number | undefined;
+  /** The handler touched `data`, flash or CSRF, so the payload must be compared at commit. */
+  accessed: boolean;
+  /** `changed()` or an adjustment: write even if the payload looks the same. */
+  forced: boolean;
+  /** Extend the expiry on this request even if not due. */
+  touched: boolean;
+  regenerate: boolean;
+  /** Send the cookie on this response. */
+  recookie: boolean;
+  /** A cookie of ours came with the request. */
+  presented: boolean;
+  /** A cookie the client holds no longer names a session: clear it unless a new one is issued. */
+  clearCookie: boolean;
+  /** A new id was written during this request: its cookie must be sent. */
+  issueCookie: boolean;
+  committed: boolean;
+}
+
+/** What a session needs from its factory for the operations that reach the store before commit. */
+export interface SessionEngine {
+  invalidate(state: SessionState): Promise<void>;
+  save(state: SessionState): Promise<void>;
+  checkTimeout(seconds: number | null): void;
+}
+
+/** The key under which the factory finds a session's state; not exported from the package. */
+export const STATE: unique symbol = Symbol("sessile.state");
+
+const DEFAULT_QUEUE = "";
+
+/** Options of {@link Session.flash}. */
+export interface FlashOptions {
+  /** Queue name. @default "" */
+  queue?: string;
+  /** Add the message even if the queue already holds an equal one. @default true */
+  allowDuplicate?: boolean;
+}
+
+function checkDuration(seconds: number | null, name: string, max: number): void {
+  if (seconds !== null && (!Number.isInteger(seconds) || seconds < 1 || seconds > max)) {
+    throw new SessionError(
+      "invalid-argument",
+      `sessile: ${name} takes a whole number of seconds from 1 to ${max}, or null`,
+    );
+  }
+}
+
+/**
+ * One visitor's session during one request. Read and mutate `data` freely; nothing reaches the store
+ * until the request ends (except `invalidate()` and `save()`), and then only if something changed.
+ */
+export class Session<Data = SessionData> {
+  /** @internal */
+  readonly [STATE]: SessionState;
+  readonly #engine: SessionEngine;
+
+  /** @internal Sessions are made by `createSessions(...).load()`. */
+  constructor(state: SessionState, engine: SessionEngine) {
+    this[STATE] = state;
+    this.#engine = engine;
+  }
+
+  /** The session data: a plain object, nested changes included. Assigning replaces it. */
+  get data(): Data {
+    const state = this[STATE];
+    state.accessed = true;
+    return state.data as Data;
+  }
+
+  set data(value: Data) {
+    if (!isPlainRecord(value)) {
+      throw new SessionError("invalid-argument", "sessile: session.data must be a plain object");
+    }
+    const state = this[STATE];
+    state.accessed = true;
+    state.data = value;
+  }
+
+  /** The session id, `null` until the session is first written. Never log it. */
+  get id(): string | null {
+    return this[STATE].id;
+  }
+
+  /** `true` until the session is stored. */
+  get isNew(): boolean {
+    return this[STATE].key === null;
+  }
+
+  /** When the session was created. */
+  get createdAt(): Date {
+    return new Date(this[STATE].createdAt * 1000);
+  }
+
+  /** Forces a write at commit; needed only with `detectChanges: false`. */
+  changed(): void {
+    const state = this[STATE];
+    state.accessed = true;
+    state.forced = true;
+  }
+
+  /**
+   * Deletes the session from the store now (so logout holds even if the handler later fails) and
+   * empties `data`. Writing afterwards starts a fresh session with a new id.
+   */
+  async invalidate(): Promise<void> {
+    await this.#engine.invalidate(this[STATE]);
+  }
+
+  /** At commit, keeps the data under a new id and deletes the old key (session-fixation defence on login). */
+  regenerate(): void {
+    const state = this[STATE];
+    state.regenerate = true;
+    state.accessed = true;
+  }
+
+  /**
+   * Sets this session's own idle timeout in seconds ("remember me"); `null` = no idle timeout (only the
+   * absolute timeout applies). Persists, and extends the expiry on this request.
+   */
+  adjustTimeout(seconds: number | null): void {
+    checkDuration(seconds, "adjustTimeout", Number.MAX_SAFE_INTEGER);
+    this.#engine.checkTimeout(seconds);
+    const state = this[STATE];
+    state.timeout = seconds;
+    state.forced = true;
+    state.touched = true;
+    state.accessed = true;
+  }
+
+  /** Sets this session's own cookie Max-Age in seconds (`null` = browser-session cookie); persists and re-sends the cookie. */
+  adjustCookieMaxAge(seconds: number | null): void {
+    checkDuration(seconds, "adjustCookieMaxAge", MAX_COOKIE_AGE);
+    const state = this[STATE];
+    state.cookieAge = seconds ?? 0;
+    state.forced = true;
+    state.recookie = true;
+    state.accessed = true;
+  }
+
+  /** Re-sends the cookie on this response. */
+  recookie(): void {
+    this[STATE].recookie = true;
+  }
+
+  /** Extends the expiry on this request even if no refresh is due. */
+  touch(): void {
+    this[STATE].touched = true;
+  }
+
+  /** Writes the session now (for long-lived handlers); the commit then writes only what changed after. */
+  async save(): Promise<void> {
+    await this.#engine.save(this[STATE]);
+  }
+
+  /** Queues a message for a later request (e.g. across a redirect). */
+  flash(message: unknown, options: FlashOptions = {}): void {
+    const { queue = DEFAULT_QUEUE, allowDuplicate = true } = options;
+    const state = this[STATE];
+    state.accessed = true;
+    state.flash ??= {};
+    const messages = (state.flash[queue] ??= []);
+    const text = JSON.stringify(message);
+    if (allowDuplicate || !messages.some((m) => JSON.stringify(m) === text)) messages.push(message);
+  }
+
+  /** The messages of a queue, left in place. */
+  peekFlash(queue: string = DEFAULT_QUEUE): unknown[] {
+    return [...(this[STATE].flash?.[queue] ?? [])];
+  }
+
+  /** The messages of a queue, removed from it. */
+  popFlash(queue: string = DEFAULT_QUEUE): unknown[] {
+    const state = this[STATE];
+    const messages = state.flash?.[queue];
+    if (messages === undefined || state.flash === undefined) return [];
+    state.accessed = true;
+    delete state.flash[queue];
+    if (Object.keys(state.flash).length === 0) state.flash = undefined;
+    return messages;
+  }
+
+  /** Makes and stores a new CSRF token (32 random bytes, base64url) and returns it. */
+  newCsrfToken(): string {
+    const state = this[STATE];
+    state.accessed = true;
+    state.csrf = randomBytes(32).toString("base64url");
+    return state.csrf;
+  }
+
+  /** The session's CSRF token, made on first use. */
+  getCsrfToken(): string {
+    return this[STATE].csrf ?? this.newCsrfToken();
+  }
+
+  /** Whether `token` equals the session's CSRF token, compared in constant time; `false` when there is none. */
+  verifyCsrfToken(token: unknown): boolean {
+    const expected = this[STATE].csrf;
+    if (expected === undefined || typeof token !== "string") return false;
+    const a = Buffer.from(token);
+    const b = Buffer.from(expected);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+}
