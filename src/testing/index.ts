@@ -1,0 +1,1 @@
+export { type StoreConformanceCase, type StoreConformanceOptions, storeConformanceCases } from "./conformance.js";
