@@ -12,7 +12,10 @@ const VALUE_CHARS = /^[A-Za-z0-9_.-]+$/;
  * most specific path first). Values that cannot be ours (too long, foreign characters) are skipped.
  * `malformed` tells whether a cookie of that name was present but unusable.
  */
-export function readCookieValues(header: string | undefined, name: string): { values: string[]; malformed: boolean } {
+export function readCookieValues(
+  header: string | undefined,
+  name: string,
+): { values: string[]; malformed: boolean } {
   const values: string[] = [];
   let malformed = false;
   if (!header) return { values, malformed };

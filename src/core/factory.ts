@@ -1,10 +1,10 @@
 import { debuglog } from "node:util";
-import { serializeClearCookie, serializeCookie, readCookieValues } from "./cookie.js";
+import { readCookieValues, serializeClearCookie, serializeCookie } from "./cookie.js";
 import { SessionError, StoreError, WrongTypeError } from "./errors.js";
 import { checkGeneratedId, digestId } from "./id.js";
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from "./options.js";
 import { decodePayload } from "./payload.js";
-import { STATE, Session, type SessionEngine, type SessionState } from "./session.js";
+import { Session, type SessionEngine, type SessionState, STATE } from "./session.js";
 import { signId, verifyCookieValue } from "./signer.js";
 import type { InvalidReason, ResponseInfo, SessionData, StoredPayload } from "./types.js";
 
@@ -40,6 +40,21 @@ export interface Sessions<Data = SessionData> {
 
 const NO_COOKIE: CommitResult = Object.freeze({ setCookie: undefined, vary: false });
 
+/** In LRU mode keys carry no TTL, so only an `allkeys-*` policy ever evicts them. */
+async function warnOnEvictionPolicy(opts: ResolvedOptions): Promise<void> {
+  try {
+    const policy = await opts.store.evictionPolicy?.();
+    if (policy !== undefined && !policy.startsWith("allkeys-")) {
+      log(
+        "redisTtl is false (LRU mode) but maxmemory-policy is %s, which never evicts keys without a TTL; set allkeys-lru or allkeys-lfu",
+        policy,
+      );
+    }
+  } catch (error) {
+    log("could not read the eviction policy: %s", error instanceof Error ? error.message : String(error));
+  }
+}
+
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
@@ -51,6 +66,7 @@ function nowSeconds(): number {
 export function createSessions<Data = SessionData>(options: SessionOptions): Sessions<Data> {
   const opts: ResolvedOptions = resolveOptions(options);
   const { store, secrets, cookie, serializer } = opts;
+  if (!opts.redisTtl) void warnOnEvictionPolicy(opts);
 
   function report(reason: InvalidReason, message: string): void {
     log("session not used (%s): %s", reason, message);
@@ -178,7 +194,8 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
         oldKey === null ? "create" : "regenerate",
         oldKey === null ? store.create(key, text, ttl) : store.replace(oldKey, key, text, ttl),
       );
-      if (!created) throw new SessionError("id-collision", "sessile: a new session id already existed in the store");
+      if (!created)
+        throw new SessionError("id-collision", "sessile: a new session id already existed in the store");
       Object.assign(state, { key, id, issueCookie: true, clearCookie: false, regenerate: false });
     } else if (!(await run("update", store.update(oldKey, text, ttl)))) {
       report("vanished", "the session was deleted (logout or expiry) while this request was running");
@@ -280,7 +297,8 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
       }
       if (verified === null) {
         const presented = values.length > 0 || malformed;
-        if (presented) report("bad-signature", "the session cookie is malformed or not signed by any current secret");
+        if (presented)
+          report("bad-signature", "the session cookie is malformed or not signed by any current secret");
         return new Session<Data>(freshState(now, presented), engine);
       }
       const key = digestId(verified.id);
@@ -301,7 +319,9 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
       const suppressed = context.failed === true && !opts.cookieOnError;
       const allowed =
         !suppressed &&
-        (opts.allowCookie === undefined || context.response === undefined || opts.allowCookie(context.response));
+        (opts.allowCookie === undefined ||
+          context.response === undefined ||
+          opts.allowCookie(context.response));
       const now = nowSeconds();
       if (state.accessed || state.touched || state.regenerate || state.key !== null) {
         await persist(state, now, allowed);

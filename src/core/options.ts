@@ -155,7 +155,8 @@ const COOKIE_KEYS: readonly string[] = [
 /** RFC 6265 `token`: no separators, whitespace, controls or non-ASCII. */
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const COOKIE_PATH = /^\/[\x21-\x2b\x2d-\x3a\x3c\x3e-\x7e]*$/;
-const COOKIE_DOMAIN = /^\.?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+const COOKIE_DOMAIN =
+  /^\.?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 function invalid(message: string): SessionError {
   return new SessionError("invalid-option", `sessile: ${message}`);
@@ -214,7 +215,9 @@ function describe(value: unknown): string {
 function resolveSecrets(secret: unknown): readonly string[] {
   const list = typeof secret === "string" ? [secret] : secret;
   if (list === undefined || list === null) {
-    throw invalid("secret is required; pass a random string of at least 32 bytes (e.g. process.env.SESSION_SECRET)");
+    throw invalid(
+      "secret is required; pass a random string of at least 32 bytes (e.g. process.env.SESSION_SECRET)",
+    );
   }
   if (!Array.isArray(list) || list.length === 0) {
     throw invalid("secret must be a string or a non-empty array of strings; the first one signs, all verify");
@@ -238,7 +241,9 @@ function resolveCookie(cookie: CookieOptions | undefined): ResolvedCookieOptions
   rejectUnknownKeys(c, COOKIE_KEYS, "cookie.");
   const name = c.name ?? "session";
   if (typeof name !== "string" || !COOKIE_NAME.test(name)) {
-    throw invalid("cookie.name must be a non-empty RFC 6265 token: ASCII letters, digits and !#$%&'*+-.^_`|~");
+    throw invalid(
+      "cookie.name must be a non-empty RFC 6265 token: ASCII letters, digits and !#$%&'*+-.^_`|~",
+    );
   }
   const path = c.path ?? "/";
   if (typeof path !== "string" || !COOKIE_PATH.test(path)) {
@@ -251,18 +256,23 @@ function resolveCookie(cookie: CookieOptions | undefined): ResolvedCookieOptions
     throw invalid("cookie.domain must be a host name of ASCII letters, digits, dots and hyphens, or unset");
   }
   const secure = c.secure ?? "auto";
-  if (secure !== "auto" && typeof secure !== "boolean") throw invalid('cookie.secure must be true, false or "auto"');
+  if (secure !== "auto" && typeof secure !== "boolean")
+    throw invalid('cookie.secure must be true, false or "auto"');
   const sameSite = c.sameSite ?? "lax";
   if (sameSite !== false && sameSite !== "lax" && sameSite !== "strict" && sameSite !== "none") {
     throw invalid('cookie.sameSite must be "lax", "strict", "none" or false');
   }
   const partitioned = checkBoolean(c.partitioned, "cookie.partitioned", false);
   if (sameSite === "none" && secure !== true) {
-    throw invalid('cookie.sameSite "none" requires cookie.secure: true (browsers drop such cookies otherwise)');
+    throw invalid(
+      'cookie.sameSite "none" requires cookie.secure: true (browsers drop such cookies otherwise)',
+    );
   }
   if (partitioned && secure !== true) throw invalid("cookie.partitioned requires cookie.secure: true");
   if (name.startsWith("__Host-") && (secure !== true || path !== "/" || domain !== undefined)) {
-    throw invalid('a "__Host-" cookie name requires cookie.secure: true, cookie.path "/" and no cookie.domain');
+    throw invalid(
+      'a "__Host-" cookie name requires cookie.secure: true, cookie.path "/" and no cookie.domain',
+    );
   }
   if (name.startsWith("__Secure-") && secure !== true) {
     throw invalid('a "__Secure-" cookie name requires cookie.secure: true');
@@ -297,7 +307,12 @@ function resolveStore(store: unknown): SessionStore {
 function resolveSerializer(serializer: unknown): Serializer {
   if (serializer === undefined) return safeJson;
   const s = serializer as Partial<Serializer> | null;
-  if (typeof s !== "object" || s === null || typeof s.stringify !== "function" || typeof s.parse !== "function") {
+  if (
+    typeof s !== "object" ||
+    s === null ||
+    typeof s.stringify !== "function" ||
+    typeof s.parse !== "function"
+  ) {
     throw invalid("serializer must be an object with stringify(value) and parse(text) functions");
   }
   return s as Serializer;
@@ -312,8 +327,12 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   const store = resolveStore(options.store);
   const secrets = resolveSecrets(options.secret);
   const idleTimeout = checkWhole(options.idleTimeout, "idleTimeout", 1200, { min: 1, nullable: true });
-  const absoluteTimeout = checkWhole(options.absoluteTimeout, "absoluteTimeout", null, { min: 1, nullable: true });
-  const touchInterval = checkWhole(options.touchInterval, "touchInterval", 60, { min: 0, nullable: false }) ?? 0;
+  const absoluteTimeout = checkWhole(options.absoluteTimeout, "absoluteTimeout", null, {
+    min: 1,
+    nullable: true,
+  });
+  const touchInterval =
+    checkWhole(options.touchInterval, "touchInterval", 60, { min: 0, nullable: false }) ?? 0;
   if (idleTimeout !== null && touchInterval >= idleTimeout) {
     throw invalid(
       `touchInterval (${touchInterval}) must be below idleTimeout (${idleTimeout}), or sessions would expire between refreshes`,

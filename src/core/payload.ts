@@ -41,11 +41,15 @@ export function decodePayload(serializer: Serializer, text: string, now: number)
   } catch {
     return { ok: false, message: "the stored payload does not parse" };
   }
-  if (!isPlainRecord(value) || value.v !== 1) return { ok: false, message: "the stored payload is not a version 1 session" };
+  if (!isPlainRecord(value) || value.v !== 1)
+    return { ok: false, message: "the stored payload is not a version 1 session" };
   const { c, t, x, m, f, k, a } = value;
-  if (!isTimestamp(c) || c > now + CLOCK_SKEW) return { ok: false, message: "the stored creation time is impossible" };
-  if (t !== undefined && !isTimestamp(t)) return { ok: false, message: "the stored timeout is not a positive integer" };
-  if ((t === undefined) !== (x === undefined)) return { ok: false, message: "the stored timeout and expiry disagree" };
+  if (!isTimestamp(c) || c > now + CLOCK_SKEW)
+    return { ok: false, message: "the stored creation time is impossible" };
+  if (t !== undefined && !isTimestamp(t))
+    return { ok: false, message: "the stored timeout is not a positive integer" };
+  if ((t === undefined) !== (x === undefined))
+    return { ok: false, message: "the stored timeout and expiry disagree" };
   if (x !== undefined && (!isTimestamp(x) || x < c || x > now + (t as number) + CLOCK_SKEW)) {
     return { ok: false, message: "the stored expiry is impossible" };
   }
@@ -53,7 +57,8 @@ export function decodePayload(serializer: Serializer, text: string, now: number)
   if (f !== undefined && (!isPlainRecord(f) || !Object.values(f).every(Array.isArray))) {
     return { ok: false, message: "the stored flash queues are malformed" };
   }
-  if (k !== undefined && typeof k !== "string") return { ok: false, message: "the stored CSRF token is malformed" };
+  if (k !== undefined && typeof k !== "string")
+    return { ok: false, message: "the stored CSRF token is malformed" };
   if (a !== undefined && (typeof a !== "number" || !Number.isSafeInteger(a) || a < 0)) {
     return { ok: false, message: "the stored cookie max-age is malformed" };
   }

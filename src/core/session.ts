@@ -182,7 +182,8 @@ export class Session<Data = SessionData> {
     const state = this[STATE];
     state.accessed = true;
     state.flash ??= {};
-    const messages = (state.flash[queue] ??= []);
+    const messages = state.flash[queue] ?? [];
+    state.flash[queue] = messages;
     const text = JSON.stringify(message);
     if (allowDuplicate || !messages.some((m) => JSON.stringify(m) === text)) messages.push(message);
   }

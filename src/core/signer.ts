@@ -21,7 +21,11 @@ export function signId(secrets: readonly string[], cookieName: string, id: strin
 }
 
 /** Verifies a cookie value against every secret, in constant time per comparison; `null` when none matches. */
-export function verifyCookieValue(secrets: readonly string[], cookieName: string, value: string): VerifiedId | null {
+export function verifyCookieValue(
+  secrets: readonly string[],
+  cookieName: string,
+  value: string,
+): VerifiedId | null {
   const dot = value.length - MAC_LENGTH - 1;
   if (dot < 22 || value.charCodeAt(dot) !== 46 /* . */) return null;
   const id = value.slice(0, dot);

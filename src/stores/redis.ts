@@ -15,6 +15,8 @@ export interface NodeRedisLike {
   get(key: string): Promise<unknown>;
   set(key: string, value: string, options: NodeRedisSetOptions): Promise<unknown>;
   del(key: string): Promise<unknown>;
+  /** Optional: used once in LRU mode to read `maxmemory-policy`. */
+  configGet?(parameter: string): Promise<unknown>;
 }
 
 /** The part of an ioredis or iovalkey client (`Redis`, `Cluster`) that sessile uses. */
@@ -39,6 +41,7 @@ interface Commands {
   get(key: string): Promise<unknown>;
   set(key: string, value: string, condition: "NX" | "XX", ttl: number | null): Promise<unknown>;
   del(key: string): Promise<unknown>;
+  policy(): Promise<unknown>;
 }
 
 function isIoRedis(client: RedisLikeClient): client is IoRedisLike {
@@ -50,8 +53,14 @@ function commandsFor(client: RedisLikeClient): Commands {
     return {
       get: (key) => client.call("GET", key),
       set: (key, value, condition, ttl) =>
-        ttl === null ? client.call("SET", key, value, condition) : client.call("SET", key, value, "EX", String(ttl), condition),
+        ttl === null
+          ? client.call("SET", key, value, condition)
+          : client.call("SET", key, value, "EX", String(ttl), condition),
       del: (key) => client.call("DEL", key),
+      policy: async () => {
+        const reply = await client.call("CONFIG", "GET", "maxmemory-policy");
+        return Array.isArray(reply) ? reply[1] : undefined;
+      },
     };
   }
   const c = client as Partial<NodeRedisLike>;
@@ -74,6 +83,12 @@ function commandsFor(client: RedisLikeClient): Commands {
       return client.set(key, value, options);
     },
     del: (key) => client.del(key),
+    policy: async () => {
+      const reply = await client.configGet?.("maxmemory-policy");
+      return typeof reply === "object" && reply !== null
+        ? (reply as Record<string, unknown>)["maxmemory-policy"]
+        : undefined;
+    },
   };
 }
 
@@ -101,7 +116,8 @@ export function redisStore(client: RedisLikeClient, options: RedisStoreOptions =
     throw new SessionError("invalid-option", "sessile: redisStore(client) needs a connected Redis client");
   }
   const prefix = options.prefix ?? "sessile:";
-  if (typeof prefix !== "string") throw new SessionError("invalid-option", "sessile: redisStore prefix must be a string");
+  if (typeof prefix !== "string")
+    throw new SessionError("invalid-option", "sessile: redisStore prefix must be a string");
   const redis = commandsFor(client);
   return {
     async get(key) {
@@ -121,9 +137,16 @@ export function redisStore(client: RedisLikeClient, options: RedisStoreOptions =
     async destroy(key) {
       await redis.del(prefix + key);
     },
+    async evictionPolicy() {
+      const policy = await redis.policy();
+      return typeof policy === "string" ? policy : undefined;
+    },
     async replace(oldKey, newKey, value, ttl) {
       // Issued together so the client writes both in one round-trip; neither waits for the other.
-      const [created] = await Promise.all([redis.set(prefix + newKey, value, "NX", ttl), redis.del(prefix + oldKey)]);
+      const [created] = await Promise.all([
+        redis.set(prefix + newKey, value, "NX", ttl),
+        redis.del(prefix + oldKey),
+      ]);
       return created !== null;
     },
   };

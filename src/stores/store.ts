@@ -17,4 +17,9 @@ export interface SessionStore {
   destroy(key: string): Promise<void>;
   /** Creates `newKey` (`SET NX`) and deletes `oldKey` in one round-trip; resolves `false` if `newKey` existed. */
   replace(oldKey: string, newKey: string, value: string, ttl: number | null): Promise<boolean>;
+  /**
+   * The backend's eviction policy (Redis `maxmemory-policy`), when it can be read. LRU mode asks once
+   * and reports a policy that never evicts keys without a TTL through `debuglog("sessile")`.
+   */
+  evictionPolicy?(): Promise<string | undefined>;
 }
