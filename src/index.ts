@@ -8,8 +8,8 @@ export type {
   InvalidDetails,
   InvalidReason,
   ResponseInfo,
-  SessionData,
   Serializer,
+  SessionData,
   StoredPayload,
 } from "./core/types.js";
 export { type MemoryStoreOptions, memoryStore } from "./stores/memory.js";

@@ -28,7 +28,9 @@ describe.each(CLIENT_KINDS)("Redis contract with %s", (kind) => {
     const s = await sessions.load(undefined);
     s.data.views = 1;
     const r = await sessions.commit(s);
-    expect(r.setCookie).toMatch(/^session=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(r.setCookie).toMatch(
+      /^session=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/,
+    );
     expect(r.vary).toBe(true);
     expect(await f.log.shapes()).toEqual(["SET NX EX"]);
   });
@@ -71,7 +73,9 @@ describe.each(CLIENT_KINDS)("Redis contract with %s", (kind) => {
     const s = await sessions.load(cookie);
     await s.invalidate();
     const r = await sessions.commit(s);
-    expect(r.setCookie).toMatch(/^session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(r.setCookie).toMatch(
+      /^session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=\/; HttpOnly; SameSite=Lax$/,
+    );
     expect(await f.log.shapes()).toEqual(["GET", "DEL"]);
     expect((await sessions.load(cookie)).isNew).toBe(true);
   });

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, it, vi } from "vitest";
 import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, it, vi } from "vitest";
 import { memoryStore } from "../src/index.js";
 import { storeConformanceCases } from "../src/testing/index.js";
 import { CLIENT_KINDS, type ClientUnderTest, connectClient } from "./helpers/clients.js";

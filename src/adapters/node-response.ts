@@ -28,6 +28,7 @@ export function applyCommit(res: ServerResponse, result: CommitResult): void {
   if (result.vary) {
     const vary = res.getHeader("Vary");
     const current = vary === undefined ? "" : Array.isArray(vary) ? vary.join(", ") : String(vary);
-    if (!/(?:^|,)\s*(?:cookie|\*)\s*(?:,|$)/i.test(current)) res.setHeader("Vary", current ? `${current}, Cookie` : "Cookie");
+    if (!/(?:^|,)\s*(?:cookie|\*)\s*(?:,|$)/i.test(current))
+      res.setHeader("Vary", current ? `${current}, Cookie` : "Cookie");
   }
 }

@@ -140,6 +140,9 @@ export function storeConformanceCases(
 }
 
 function assertTtl(actual: number, seconds: number): void {
-  assert.ok(actual > 0 && actual <= seconds * 1000, `expected 0 < TTL <= ${seconds * 1000} ms, got ${actual}`);
+  assert.ok(
+    actual > 0 && actual <= seconds * 1000,
+    `expected 0 < TTL <= ${seconds * 1000} ms, got ${actual}`,
+  );
   assert.ok(actual > (seconds - 5) * 1000, `expected a TTL close to ${seconds} s, got ${actual} ms`);
 }

@@ -1,1 +1,5 @@
-export { type StoreConformanceCase, type StoreConformanceOptions, storeConformanceCases } from "./conformance.js";
+export {
+  type StoreConformanceCase,
+  type StoreConformanceOptions,
+  storeConformanceCases,
+} from "./conformance.js";

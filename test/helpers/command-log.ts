@@ -34,7 +34,8 @@ export class CommandLog {
         this.#waiting.delete(first);
         return;
       }
-      if (args.some((arg) => arg.startsWith(this.#prefix))) this.#seen.push(args.map((a, i) => (i === 0 ? a.toUpperCase() : a)));
+      if (args.some((arg) => arg.startsWith(this.#prefix)))
+        this.#seen.push(args.map((a, i) => (i === 0 ? a.toUpperCase() : a)));
     });
     await this.take();
   }
@@ -67,6 +68,8 @@ export function shape(command: Command): string {
   if (name !== "SET") return name;
   const flags = rest.slice(2).map((a) => a.toUpperCase());
   const condition = flags.find((f) => f === "NX" || f === "XX");
-  const expiry = flags.find((f) => f === "EX" || f === "PX" || f === "EXAT" || f === "PXAT" || f === "KEEPTTL");
+  const expiry = flags.find(
+    (f) => f === "EX" || f === "PX" || f === "EXAT" || f === "PXAT" || f === "KEEPTTL",
+  );
   return ["SET", condition, expiry].filter(Boolean).join(" ");
 }

@@ -23,7 +23,9 @@ export async function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -84,20 +86,32 @@ export async function spawnRedis(extraArgs: string[] = [], port?: number): Promi
     dir = mkdtempSync(join(tmpdir(), "sessile-redis-"));
     child = spawn(
       "redis-server",
-      ["--port", String(chosen), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extraArgs],
+      [
+        "--port",
+        String(chosen),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+        ...extraArgs,
+      ],
       { stdio: "ignore" },
     );
     await waitForRedis("127.0.0.1", chosen);
   };
   const stop = async (): Promise<void> => {
-      const c = child;
-      child = undefined;
-      if (c === undefined || c.exitCode !== null) return;
-      await new Promise<void>((resolve) => {
-        c.once("exit", () => resolve());
-        c.kill("SIGKILL");
-      });
-      rmSync(dir, { recursive: true, force: true });
+    const c = child;
+    child = undefined;
+    if (c === undefined || c.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once("exit", () => resolve());
+      c.kill("SIGKILL");
+    });
+    rmSync(dir, { recursive: true, force: true });
   };
   await start();
   return {

@@ -4,4 +4,5 @@ declare module "../../src/core/types.js" {
     [key: string]: unknown;
   }
 }
+
 export {};

@@ -27,7 +27,8 @@ export function useRedis(kind: ClientKind = "node-redis"): RedisFixture {
     fixture.client = await connectClient(kind, fixture.redis.url, fixture.prefix);
     fixture.log = new CommandLog(fixture.redis.url, fixture.prefix);
     await fixture.log.start();
-    fixture.sessions = (options = {}) => createSessions({ store: fixture.client.store, secret: SECRET, ...options });
+    fixture.sessions = (options = {}) =>
+      createSessions({ store: fixture.client.store, secret: SECRET, ...options });
   });
   afterAll(async () => {
     await fixture.log?.stop();
