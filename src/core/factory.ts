@@ -4,7 +4,7 @@ import { SessionError, StoreError, WrongTypeError } from "./errors.js";
 import { checkGeneratedId, digestId } from "./id.js";
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from "./options.js";
 import { decodePayload } from "./payload.js";
-import { Session, type SessionEngine, type SessionState, STATE } from "./session.js";
+import { Session, type SessionEngine, type SessionState, stateOf } from "./session.js";
 import { signId, verifyCookieValue } from "./signer.js";
 import type { InvalidReason, ResponseInfo, SessionData, StoredPayload } from "./types.js";
 
@@ -311,7 +311,7 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
     },
 
     async commit(session, context = {}) {
-      const state = session[STATE];
+      const state = stateOf(session);
       if (state.committed) {
         throw new SessionError("already-committed", "sessile: commit() was called twice for one session");
       }

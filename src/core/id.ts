@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { SessionError } from "./errors.js";
 
 /** A session id: base64url characters, at least 22 of them (128 bits), at most 256. */
-export const SESSION_ID = /^[A-Za-z0-9_-]{22,256}$/;
+export const SESSION_ID: RegExp = /^[A-Za-z0-9_-]{22,256}$/;
 
 /** The default id: 32 bytes from the CSPRNG, base64url (43 characters, 256 bits). */
 export function generateSessionId(): string {

@@ -122,7 +122,7 @@ export interface ResolvedCookieOptions {
 }
 
 /** Browsers cap cookie lifetimes at 400 days (RFC 6265bis); a larger value is usually milliseconds. */
-export const MAX_COOKIE_AGE = 400 * 24 * 60 * 60;
+export const MAX_COOKIE_AGE: number = 400 * 24 * 60 * 60;
 const MIN_SECRET_BYTES = 32;
 const OPTION_KEYS: readonly string[] = [
   "store",

@@ -47,8 +47,12 @@ export interface SessionEngine {
   checkTimeout(seconds: number | null): void;
 }
 
-/** The key under which the factory finds a session's state; not exported from the package. */
-export const STATE: unique symbol = Symbol("sessile.state");
+let readState: (session: Session<unknown>) => SessionState;
+
+/** The state behind a session, for the factory; not exported from the package. */
+export function stateOf<Data>(session: Session<Data>): SessionState {
+  return readState(session as Session<unknown>);
+}
 
 const DEFAULT_QUEUE = "";
 
@@ -74,19 +78,22 @@ function checkDuration(seconds: number | null, name: string, max: number): void 
  * until the request ends (except `invalidate()` and `save()`), and then only if something changed.
  */
 export class Session<Data = SessionData> {
-  /** @internal */
-  readonly [STATE]: SessionState;
+  readonly #state: SessionState;
   readonly #engine: SessionEngine;
+
+  static {
+    readState = (session) => session.#state;
+  }
 
   /** @internal Sessions are made by `createSessions(...).load()`. */
   constructor(state: SessionState, engine: SessionEngine) {
-    this[STATE] = state;
+    this.#state = state;
     this.#engine = engine;
   }
 
   /** The session data: a plain object, nested changes included. Assigning replaces it. */
   get data(): Data {
-    const state = this[STATE];
+    const state = this.#state;
     state.accessed = true;
     return state.data as Data;
   }
@@ -95,29 +102,29 @@ export class Session<Data = SessionData> {
     if (!isPlainRecord(value)) {
       throw new SessionError("invalid-argument", "sessile: session.data must be a plain object");
     }
-    const state = this[STATE];
+    const state = this.#state;
     state.accessed = true;
     state.data = value;
   }
 
   /** The session id, `null` until the session is first written. Never log it. */
   get id(): string | null {
-    return this[STATE].id;
+    return this.#state.id;
   }
 
   /** `true` until the session is stored. */
   get isNew(): boolean {
-    return this[STATE].key === null;
+    return this.#state.key === null;
   }
 
   /** When the session was created. */
   get createdAt(): Date {
-    return new Date(this[STATE].createdAt * 1000);
+    return new Date(this.#state.createdAt * 1000);
   }
 
   /** Forces a write at commit; needed only with `detectChanges: false`. */
   changed(): void {
-    const state = this[STATE];
+    const state = this.#state;
     state.accessed = true;
     state.forced = true;
   }
@@ -127,12 +134,12 @@ export class Session<Data = SessionData> {
    * empties `data`. Writing afterwards starts a fresh session with a new id.
    */
   async invalidate(): Promise<void> {
-    await this.#engine.invalidate(this[STATE]);
+    await this.#engine.invalidate(this.#state);
   }
 
   /** At commit, keeps the data under a new id and deletes the old key (session-fixation defence on login). */
   regenerate(): void {
-    const state = this[STATE];
+    const state = this.#state;
     state.regenerate = true;
     state.accessed = true;
   }
@@ -144,7 +151,7 @@ export class Session<Data = SessionData> {
   adjustTimeout(seconds: number | null): void {
     checkDuration(seconds, "adjustTimeout", Number.MAX_SAFE_INTEGER);
     this.#engine.checkTimeout(seconds);
-    const state = this[STATE];
+    const state = this.#state;
     state.timeout = seconds;
     state.forced = true;
     state.touched = true;
@@ -154,7 +161,7 @@ export class Session<Data = SessionData> {
   /** Sets this session's own cookie Max-Age in seconds (`null` = browser-session cookie); persists and re-sends the cookie. */
   adjustCookieMaxAge(seconds: number | null): void {
     checkDuration(seconds, "adjustCookieMaxAge", MAX_COOKIE_AGE);
-    const state = this[STATE];
+    const state = this.#state;
     state.cookieAge = seconds ?? 0;
     state.forced = true;
     state.recookie = true;
@@ -163,23 +170,23 @@ export class Session<Data = SessionData> {
 
   /** Re-sends the cookie on this response. */
   recookie(): void {
-    this[STATE].recookie = true;
+    this.#state.recookie = true;
   }
 
   /** Extends the expiry on this request even if no refresh is due. */
   touch(): void {
-    this[STATE].touched = true;
+    this.#state.touched = true;
   }
 
   /** Writes the session now (for long-lived handlers); the commit then writes only what changed after. */
   async save(): Promise<void> {
-    await this.#engine.save(this[STATE]);
+    await this.#engine.save(this.#state);
   }
 
   /** Queues a message for a later request (e.g. across a redirect). */
   flash(message: unknown, options: FlashOptions = {}): void {
     const { queue = DEFAULT_QUEUE, allowDuplicate = true } = options;
-    const state = this[STATE];
+    const state = this.#state;
     state.accessed = true;
     state.flash ??= {};
     const messages = state.flash[queue] ?? [];
@@ -190,12 +197,12 @@ export class Session<Data = SessionData> {
 
   /** The messages of a queue, left in place. */
   peekFlash(queue: string = DEFAULT_QUEUE): unknown[] {
-    return [...(this[STATE].flash?.[queue] ?? [])];
+    return [...(this.#state.flash?.[queue] ?? [])];
   }
 
   /** The messages of a queue, removed from it. */
   popFlash(queue: string = DEFAULT_QUEUE): unknown[] {
-    const state = this[STATE];
+    const state = this.#state;
     const messages = state.flash?.[queue];
     if (messages === undefined || state.flash === undefined) return [];
     state.accessed = true;
@@ -206,7 +213,7 @@ export class Session<Data = SessionData> {
 
   /** Makes and stores a new CSRF token (32 random bytes, base64url) and returns it. */
   newCsrfToken(): string {
-    const state = this[STATE];
+    const state = this.#state;
     state.accessed = true;
     state.csrf = randomBytes(32).toString("base64url");
     return state.csrf;
@@ -214,12 +221,12 @@ export class Session<Data = SessionData> {
 
   /** The session's CSRF token, made on first use. */
   getCsrfToken(): string {
-    return this[STATE].csrf ?? this.newCsrfToken();
+    return this.#state.csrf ?? this.newCsrfToken();
   }
 
   /** Whether `token` equals the session's CSRF token, compared in constant time; `false` when there is none. */
   verifyCsrfToken(token: unknown): boolean {
-    const expected = this[STATE].csrf;
+    const expected = this.#state.csrf;
     if (expected === undefined || typeof token !== "string") return false;
     const a = Buffer.from(token);
     const b = Buffer.from(expected);
