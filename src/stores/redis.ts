@@ -35,6 +35,14 @@ export interface RedisStoreOptions {
    * @default "sessile:"
    */
   prefix?: string;
+  /**
+   * Seconds (fractions allowed, e.g. `0.5`) after which a store operation fails if the client has not
+   * answered. A backstop for clients that can hold a command with no bound of their own: node-redis
+   * `createSentinel` waits for as long as no primary is known. A timed-out command may still run
+   * later, so the failed request's write has an unknown outcome; it is reported, never re-sent.
+   * @default undefined (only the client's own timeouts apply)
+   */
+  timeout?: number;
 }
 
 interface Commands {
@@ -99,6 +107,28 @@ function asText(reply: unknown): string | null {
   throw new WrongTypeError();
 }
 
+/** `operation`, or a rejection once `seconds` have passed without it settling. */
+function withDeadline<T>(operation: Promise<T>, seconds: number | undefined): Promise<T> {
+  if (seconds === undefined) return operation;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`Redis did not answer within ${seconds} s (redisStore timeout)`)),
+      seconds * 1000,
+    );
+    // A late rejection lands here after the deadline, so it is never unhandled.
+    operation.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
 function isWrongType(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith("WRONGTYPE");
 }
@@ -109,7 +139,7 @@ function isWrongType(error: unknown): boolean {
  * commands together, so there is no cross-slot command and no `RENAME`.
  *
  * The client's own timeouts bound every command: set them (see the README) so a dead Redis fails
- * requests quickly instead of hanging them.
+ * requests quickly instead of hanging them; `timeout` adds a deadline of sessile's own on top.
  */
 export function redisStore(client: RedisLikeClient, options: RedisStoreOptions = {}): SessionStore {
   if (typeof client !== "object" || client === null) {
@@ -118,35 +148,41 @@ export function redisStore(client: RedisLikeClient, options: RedisStoreOptions =
   const prefix = options.prefix ?? "sessile:";
   if (typeof prefix !== "string")
     throw new SessionError("invalid-option", "sessile: redisStore prefix must be a string");
+  const { timeout } = options;
+  if (timeout !== undefined && !(typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0))
+    throw new SessionError(
+      "invalid-option",
+      "sessile: redisStore timeout must be a positive number of seconds (e.g. 1 or 0.5), or left out",
+    );
   const redis = commandsFor(client);
   return {
     async get(key) {
       try {
-        return asText(await redis.get(prefix + key));
+        return asText(await withDeadline(redis.get(prefix + key), timeout));
       } catch (error) {
         if (isWrongType(error)) throw new WrongTypeError();
         throw error;
       }
     },
     async create(key, value, ttl) {
-      return (await redis.set(prefix + key, value, "NX", ttl)) !== null;
+      return (await withDeadline(redis.set(prefix + key, value, "NX", ttl), timeout)) !== null;
     },
     async update(key, value, ttl) {
-      return (await redis.set(prefix + key, value, "XX", ttl)) !== null;
+      return (await withDeadline(redis.set(prefix + key, value, "XX", ttl), timeout)) !== null;
     },
     async destroy(key) {
-      await redis.del(prefix + key);
+      await withDeadline(redis.del(prefix + key), timeout);
     },
     async evictionPolicy() {
-      const policy = await redis.policy();
+      const policy = await withDeadline(redis.policy(), timeout);
       return typeof policy === "string" ? policy : undefined;
     },
     async replace(oldKey, newKey, value, ttl) {
       // Issued together so the client writes both in one round-trip; neither waits for the other.
-      const [created] = await Promise.all([
-        redis.set(prefix + newKey, value, "NX", ttl),
-        redis.del(prefix + oldKey),
-      ]);
+      const [created] = await withDeadline(
+        Promise.all([redis.set(prefix + newKey, value, "NX", ttl), redis.del(prefix + oldKey)]),
+        timeout,
+      );
       return created !== null;
     },
   };
