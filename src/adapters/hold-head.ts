@@ -54,7 +54,7 @@ export function holdHead(
   for (const method of HEAD_METHODS) {
     if (Object.hasOwn(res, method)) originals.set(method, target[method]);
     target[method] = function holding(...args: unknown[]): unknown {
-      held.push({ method, args });
+      held.push({ method, args: method === "writeHead" ? absorbWriteHead(res, args) : args });
       if (!started) {
         started = true;
         void beforeHead().then(release, fail);
@@ -62,4 +62,34 @@ export function holdHead(
       return method === "write" ? true : res;
     };
   }
+}
+
+/**
+ * Applies `writeHead(status[, reason][, headers])` to `res` now, one `setHeader` per name as Node does
+ * once headers were set, and returns what is left to replay. Without this, `beforeHead` would judge the
+ * response by a stale status (a `writeHead(500)` would not count as failed), `allowCookie` would not see
+ * these headers, and on replay they would replace the `Set-Cookie` and `Vary` that `beforeHead` added.
+ */
+function absorbWriteHead(res: ServerResponse, args: unknown[]): unknown[] {
+  const [status, reason, headers] = args;
+  if (typeof status !== "number" || !Number.isInteger(status) || status < 100 || status > 999) return args;
+  const fields = typeof reason === "string" ? headers : reason;
+  res.statusCode = status;
+  if (Array.isArray(fields)) {
+    // A flat [name, value, name, value] list may repeat a name (several Set-Cookie): keep every value.
+    const grouped = new Map<string, { name: string; values: string[] }>();
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const name = String(fields[i]);
+      const entry = grouped.get(name.toLowerCase()) ?? { name, values: [] };
+      entry.values.push(String(fields[i + 1]));
+      grouped.set(name.toLowerCase(), entry);
+    }
+    for (const { name, values } of grouped.values())
+      res.setHeader(name, values.length === 1 ? (values[0] as string) : values);
+  } else if (typeof fields === "object" && fields !== null) {
+    for (const [name, value] of Object.entries(fields)) {
+      if (name && value !== undefined) res.setHeader(name, value as string | number | readonly string[]);
+    }
+  }
+  return typeof reason === "string" ? [status, reason] : [status];
 }

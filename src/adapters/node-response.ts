@@ -27,8 +27,14 @@ export function applyCommit(res: ServerResponse, result: CommitResult): void {
   if (result.setCookie !== undefined) res.appendHeader("Set-Cookie", result.setCookie);
   if (result.vary) {
     const vary = res.getHeader("Vary");
-    const current = vary === undefined ? "" : Array.isArray(vary) ? vary.join(", ") : String(vary);
-    if (!/(?:^|,)\s*(?:cookie|\*)\s*(?:,|$)/i.test(current))
-      res.setHeader("Vary", current ? `${current}, Cookie` : "Cookie");
+    const current = vary === undefined ? undefined : Array.isArray(vary) ? vary.join(", ") : String(vary);
+    const merged = varyCookie(current);
+    if (merged !== current) res.setHeader("Vary", merged);
   }
+}
+
+/** A `Vary` value covering `Cookie`: `current` when it already does (or is `*`), else `current, Cookie`. */
+export function varyCookie(current: string | undefined): string {
+  if (!current) return "Cookie";
+  return /(?:^|,)\s*(?:cookie|\*)\s*(?:,|$)/i.test(current) ? current : `${current}, Cookie`;
 }

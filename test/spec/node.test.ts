@@ -1,0 +1,52 @@
+import { createServer, type ServerResponse } from "node:http";
+import { type SessionRequest, sessions } from "../../src/adapters/node.js";
+import type { Session } from "../../src/index.js";
+import { registerBehaviourSpec } from "./behaviour.js";
+import { listen } from "./listen.js";
+import { type Outcome, ROUTES } from "./routes.js";
+
+function answer(res: ServerResponse, outcome: Outcome): void {
+  if (outcome.type === "json") {
+    res.writeHead(outcome.status, { "Content-Type": "application/json", ...outcome.headers });
+    res.end(JSON.stringify(outcome.body));
+  } else if (outcome.type === "redirect") {
+    res.writeHead(302, { Location: outcome.location });
+    res.end();
+  } else {
+    res.statusCode = 204;
+    res.end();
+  }
+}
+
+registerBehaviourSpec(
+  "node",
+  async (factories) => {
+    const handler = sessions(
+      factories.session,
+      sessions(
+        factories.admin,
+        async (req: SessionRequest<unknown, "admin">, res) => {
+          const url = new URL(req.url ?? "/", "http://localhost");
+          const route = ROUTES[url.pathname];
+          if (route === undefined) {
+            res.writeHead(404).end();
+            return;
+          }
+          const session = (req as unknown as { session: Session }).session;
+          answer(
+            res,
+            await route({
+              session,
+              admin: req.admin as Session,
+              query: url.searchParams,
+              method: req.method ?? "GET",
+            }),
+          );
+        },
+        { name: "admin" },
+      ),
+    );
+    return listen(createServer(handler));
+  },
+  { client: "ioredis" },
+);

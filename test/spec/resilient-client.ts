@@ -1,0 +1,73 @@
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+import type { RedisLikeClient } from "../../src/index.js";
+import type { ClientKind } from "../helpers/clients.js";
+
+/** Bound on every command and connection attempt: a dead Redis fails a request within this. */
+export const COMMAND_TIMEOUT_MS = 1000;
+
+/** A client configured the way the README tells production apps to configure theirs. */
+export interface ResilientClient {
+  readonly kind: ClientKind;
+  readonly client: RedisLikeClient;
+  /** Resolves once the client is connected again (after a restart of the server). */
+  ready(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Backs off 50, 100, 200, 400 ms, then retries every 500 ms for as long as the server is away. */
+function backoff(attempt: number): number {
+  return Math.min(50 * 2 ** attempt, 500);
+}
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Connects a client that fails fast while Redis is down (no offline queue, per-command timeout) and
+ * reconnects on its own when it comes back.
+ */
+export async function connectResilient(kind: ClientKind, url: string): Promise<ResilientClient> {
+  if (kind === "node-redis") {
+    const client = createClient({
+      url,
+      disableOfflineQueue: true,
+      commandOptions: { timeout: COMMAND_TIMEOUT_MS },
+      socket: { connectTimeout: COMMAND_TIMEOUT_MS, reconnectStrategy: backoff },
+    });
+    client.on("error", () => {});
+    await client.connect();
+    return {
+      kind,
+      client,
+      ready: (timeoutMs = 5000) => until(() => client.isReady, timeoutMs, "node-redis did not reconnect"),
+      async close() {
+        if (client.isOpen) client.destroy();
+      },
+    };
+  }
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: COMMAND_TIMEOUT_MS,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: backoff,
+  });
+  client.on("error", () => {});
+  await client.connect();
+  return {
+    kind,
+    client,
+    ready: (timeoutMs = 5000) =>
+      until(() => client.status === "ready", timeoutMs, "ioredis did not reconnect"),
+    async close() {
+      client.disconnect();
+    },
+  };
+}
