@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { NextFunction, Request, Response } from "express";
+import type { Sessions } from "../core/factory.js";
+import type { Session } from "../core/session.js";
+import type { SessionData } from "../core/types.js";
+import { holdHead } from "./hold-head.js";
+import { sendServerError } from "./node.js";
+import { applyCommit, responseInfo } from "./node-response.js";
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The session of the default `sessile/express` middleware (`name: "session"`). */
+      session: Session;
+    }
+  }
+}
+
+/** Options of the Express adapter. */
+export interface ExpressSessionsOptions {
+  /** Request property that holds the session. Give each factory its own name to use several. @default "session" */
+  name?: string;
+  /**
+   * Answers a request whose session could not be saved (the store failed at commit). The handler has
+   * already produced its response, so Express's error middleware cannot run any more; the response head
+   * is still unsent and `res.headersSent` is `false`. Defaults to a bare `500 Internal Server Error`
+   * with none of the handler's headers.
+   */
+  onError?: (error: unknown, req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/** An Express (4 or 5) or Connect middleware. */
+export type ExpressSessionsMiddleware = (req: Request, res: Response, next: NextFunction) => void;
+
+/**
+ * Express (4 and 5) and Connect middleware: loads the session onto `req.session` (no store command
+ * without a signed session cookie) and commits it, awaited, before any byte of the response head.
+ *
+ * A store failure while loading goes to `next(error)`, so your error middleware answers it; a store
+ * failure at commit is answered by `options.onError`. A response with a 5xx status counts as failed
+ * for `cookieOnError`. `cookie.secure: "auto"` follows `req.secure`, so set `trust proxy` when a TLS
+ * proxy sits in front.
+ *
+ * ```ts
+ * app.use(sessions(factory));
+ * app.get("/", (req, res) => { req.session.data.views = 1; res.send("ok"); });
+ * ```
+ */
+export function sessions<Data = SessionData>(
+  factory: Sessions<Data>,
+  options: ExpressSessionsOptions = {},
+): ExpressSessionsMiddleware {
+  const name = options.name ?? "session";
+  const onError = options.onError ?? sendServerError;
+  return function sessile(req, res, next) {
+    void factory.load(req.headers.cookie).then((session: Session<Data>) => {
+      (req as unknown as Record<string, Session<Data>>)[name] = session;
+      holdHead(
+        res,
+        async () => {
+          const result = await factory.commit(session, {
+            failed: res.statusCode >= 500,
+            https: req.secure,
+            response: responseInfo(res),
+          });
+          applyCommit(res, result);
+        },
+        (error) => onError(error, req, res),
+      );
+      next();
+    }, next);
+  };
+}
