@@ -1,0 +1,37 @@
+import Fastify, { type FastifyReply } from "fastify";
+import { sessions } from "../../src/adapters/fastify.js";
+import type { Session } from "../../src/index.js";
+import { registerBehaviourSpec } from "./behaviour.js";
+import { type Outcome, ROUTES } from "./routes.js";
+
+function answer(reply: FastifyReply, outcome: Outcome): FastifyReply {
+  if (outcome.type === "json") return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+  if (outcome.type === "redirect") return reply.redirect(outcome.location, 302);
+  return reply.code(204).send();
+}
+
+registerBehaviourSpec(
+  "fastify",
+  async (factories) => {
+    const app = Fastify();
+    await app.register(sessions, { factory: factories.session });
+    await app.register(sessions, { factory: factories.admin, name: "admin" });
+    for (const [path, route] of Object.entries(ROUTES)) {
+      app.route({
+        method: ["GET", "POST"],
+        url: path,
+        handler: async (request, reply) => {
+          const admin = (request as unknown as { admin: Session }).admin;
+          const query = new URL(request.url, "http://localhost").searchParams;
+          return answer(
+            reply,
+            await route({ session: request.session, admin, query, method: request.method }),
+          );
+        },
+      });
+    }
+    const url = await app.listen({ port: 0, host: "127.0.0.1" });
+    return { url, close: () => app.close() };
+  },
+  { client: "ioredis" },
+);
