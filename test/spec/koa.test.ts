@@ -1,0 +1,46 @@
+import { createServer } from "node:http";
+import Koa, { type Context } from "koa";
+import { sessions } from "../../src/adapters/koa.js";
+import type { Session } from "../../src/index.js";
+import { registerBehaviourSpec } from "./behaviour.js";
+import { listen } from "./listen.js";
+import { type Outcome, ROUTES } from "./routes.js";
+
+function answer(ctx: Context, outcome: Outcome): void {
+  if (outcome.type === "json") {
+    ctx.status = outcome.status;
+    ctx.set(outcome.headers);
+    ctx.body = outcome.body;
+  } else if (outcome.type === "redirect") {
+    ctx.status = 302;
+    ctx.redirect(outcome.location);
+  } else {
+    ctx.status = 204;
+  }
+}
+
+registerBehaviourSpec(
+  "koa",
+  async (factories) => {
+    const app = new Koa();
+    app.silent = true;
+    app.use(sessions(factories.session));
+    app.use(sessions(factories.admin, { name: "admin" }));
+    app.use(async (ctx) => {
+      const route = ROUTES[ctx.path];
+      if (route === undefined) return;
+      const admin = ctx.admin as Session;
+      answer(
+        ctx,
+        await route({
+          session: ctx.session,
+          admin,
+          query: new URLSearchParams(ctx.querystring),
+          method: ctx.method,
+        }),
+      );
+    });
+    return listen(createServer(app.callback()));
+  },
+  { client: "node-redis" },
+);
