@@ -1,0 +1,59 @@
+import type { MiddlewareHandler } from "hono";
+import type { Sessions } from "../core/factory.js";
+import type { Session } from "../core/session.js";
+import type { SessionData } from "../core/types.js";
+import { varyCookie } from "./node-response.js";
+
+/**
+ * The context variables the middleware sets, for `new Hono<{ Variables: SessionVariables }>()`.
+ * Intersect one per factory when several are used: `SessionVariables<D, "session"> & SessionVariables<A, "admin">`.
+ */
+export type SessionVariables<Data = SessionData, Name extends string = "session"> = {
+  [K in Name]: Session<Data>;
+};
+
+/** Options of the Hono adapter. */
+export interface HonoSessionsOptions<Name extends string = "session"> {
+  /** Context variable that holds the session (`c.get(name)`). Give each factory its own name to use several. @default "session" */
+  name?: Name;
+}
+
+/**
+ * Hono middleware: loads the session into `c.get("session")` (no store command without a signed
+ * session cookie), runs the rest of the chain, then commits it, awaited, and adds its `Set-Cookie` and
+ * `Vary: Cookie` to `c.res` before the response leaves the app.
+ *
+ * An error thrown by a handler has already been answered by `app.onError` when the commit runs; the
+ * commit counts as failed (for `cookieOnError`) when that answer, or any response, is a 5xx. A store
+ * failure is thrown, so `app.onError` answers it. `cookie.secure: "auto"` follows the request URL's
+ * protocol.
+ *
+ * ```ts
+ * const app = new Hono<{ Variables: SessionVariables }>();
+ * app.use(sessions(factory));
+ * app.get("/", (c) => { c.get("session").data.views = 1; return c.text("ok"); });
+ * ```
+ */
+export function sessions<Data = SessionData, Name extends string = "session">(
+  factory: Sessions<Data>,
+  options: HonoSessionsOptions<Name> = {},
+): MiddlewareHandler<{ Variables: SessionVariables<Data, Name> }> {
+  const name = options.name ?? "session";
+  return async function sessile(c, next) {
+    const session = await factory.load(c.req.header("cookie"));
+    (c.set as (key: string, value: Session<Data>) => void)(name, session);
+    await next();
+    const result = await factory.commit(session, {
+      failed: c.res.status >= 500,
+      https: new URL(c.req.url).protocol === "https:",
+      response: {
+        get status() {
+          return c.res.status;
+        },
+        header: (header) => c.res.headers.get(header) ?? undefined,
+      },
+    });
+    if (result.setCookie !== undefined) c.header("Set-Cookie", result.setCookie, { append: true });
+    if (result.vary) c.header("Vary", varyCookie(c.res.headers.get("Vary") ?? undefined));
+  };
+}

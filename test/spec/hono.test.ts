@@ -1,0 +1,36 @@
+import type { Server } from "node:http";
+import { createAdaptorServer } from "@hono/node-server";
+import { Hono } from "hono";
+import { type SessionVariables, sessions } from "../../src/adapters/hono.js";
+import type { SessionData } from "../../src/index.js";
+import { registerBehaviourSpec } from "./behaviour.js";
+import { listen } from "./listen.js";
+import { ROUTES } from "./routes.js";
+
+type Env = { Variables: SessionVariables & SessionVariables<SessionData, "admin"> };
+
+registerBehaviourSpec(
+  "hono",
+  async (factories) => {
+    const app = new Hono<Env>();
+    app.onError((_error, c) => c.text("Internal Server Error", 500));
+    app.use(sessions(factories.session));
+    app.use(sessions(factories.admin, { name: "admin" }));
+    for (const [path, route] of Object.entries(ROUTES)) {
+      app.on(["GET", "POST"], path, async (c) => {
+        const query = new URL(c.req.url).searchParams;
+        const outcome = await route({
+          session: c.get("session"),
+          admin: c.get("admin"),
+          query,
+          method: c.req.method,
+        });
+        if (outcome.type === "json") return c.json(outcome.body, outcome.status as 200, outcome.headers);
+        if (outcome.type === "redirect") return c.redirect(outcome.location, 302);
+        return c.body(null, 204);
+      });
+    }
+    return listen(createAdaptorServer({ fetch: app.fetch }) as Server);
+  },
+  { client: "ioredis" },
+);
