@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { NextFunction, Request, Response } from "express";
 import type { Sessions } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { SessionData } from "../core/types.js";
 import { holdHead } from "./hold-head.js";
 import { sendServerError } from "./node.js";
-import { applyCommit, responseInfo } from "./node-response.js";
+import { applyCommit, isEncrypted, responseInfo } from "./node-response.js";
 
 declare global {
   namespace Express {
@@ -29,8 +28,15 @@ export interface ExpressSessionsOptions {
   onError?: (error: unknown, req: IncomingMessage, res: ServerResponse) => void;
 }
 
-/** An Express (4 or 5) or Connect middleware. */
-export type ExpressSessionsMiddleware = (req: Request, res: Response, next: NextFunction) => void;
+/**
+ * An Express (4 or 5) or Connect middleware. Typed on `node:http` so Connect apps need no Express types;
+ * Express's `RequestHandler` accepts it.
+ */
+export type ExpressSessionsMiddleware = (
+  req: IncomingMessage & { secure?: boolean },
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
 
 /**
  * Express (4 and 5) and Connect middleware: loads the session onto `req.session` (no store command
@@ -38,8 +44,8 @@ export type ExpressSessionsMiddleware = (req: Request, res: Response, next: Next
  *
  * A store failure while loading goes to `next(error)`, so your error middleware answers it; a store
  * failure at commit is answered by `options.onError`. A response with a 5xx status counts as failed
- * for `cookieOnError`. `cookie.secure: "auto"` follows `req.secure`, so set `trust proxy` when a TLS
- * proxy sits in front.
+ * for `cookieOnError`. `cookie.secure: "auto"` follows Express's `req.secure` (set `trust proxy` when a
+ * TLS proxy sits in front), or, under Connect, whether the socket is TLS.
  *
  * ```ts
  * app.use(sessions(factory));
@@ -60,7 +66,7 @@ export function sessions<Data = SessionData>(
         async () => {
           const result = await factory.commit(session, {
             failed: res.statusCode >= 500,
-            https: req.secure,
+            https: req.secure ?? isEncrypted(req),
             response: responseInfo(res),
           });
           applyCommit(res, result);

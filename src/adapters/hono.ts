@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Sessions } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { SessionData } from "../core/types.js";
@@ -16,6 +16,12 @@ export type SessionVariables<Data = SessionData, Name extends string = "session"
 export interface HonoSessionsOptions<Name extends string = "session"> {
   /** Context variable that holds the session (`c.get(name)`). Give each factory its own name to use several. @default "session" */
   name?: Name;
+  /**
+   * Whether the request came over HTTPS, for `cookie.secure: "auto"`. Defaults to the request URL's
+   * protocol. Behind a TLS-terminating proxy that URL says `http:`; read the proxy's header here
+   * (`(c) => c.req.header("x-forwarded-proto") === "https"`) only if every request passes that proxy.
+   */
+  isHttps?: (c: Context) => boolean;
 }
 
 /**
@@ -25,8 +31,7 @@ export interface HonoSessionsOptions<Name extends string = "session"> {
  *
  * An error thrown by a handler has already been answered by `app.onError` when the commit runs; the
  * commit counts as failed (for `cookieOnError`) when that answer, or any response, is a 5xx. A store
- * failure is thrown, so `app.onError` answers it. `cookie.secure: "auto"` follows the request URL's
- * protocol.
+ * failure is thrown, so `app.onError` answers it. `cookie.secure: "auto"` follows `options.isHttps`.
  *
  * ```ts
  * const app = new Hono<{ Variables: SessionVariables }>();
@@ -39,13 +44,14 @@ export function sessions<Data = SessionData, Name extends string = "session">(
   options: HonoSessionsOptions<Name> = {},
 ): MiddlewareHandler<{ Variables: SessionVariables<Data, Name> }> {
   const name = options.name ?? "session";
+  const isHttps = options.isHttps ?? ((c: Context) => new URL(c.req.url).protocol === "https:");
   return async function sessile(c, next) {
     const session = await factory.load(c.req.header("cookie"));
     (c.set as (key: string, value: Session<Data>) => void)(name, session);
     await next();
     const result = await factory.commit(session, {
       failed: c.res.status >= 500,
-      https: new URL(c.req.url).protocol === "https:",
+      https: isHttps(c),
       response: {
         get status() {
           return c.res.status;

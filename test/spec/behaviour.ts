@@ -26,7 +26,10 @@ export interface SpecApp {
   close(): Promise<void>;
 }
 
-/** Builds the app of `routes.ts` on one framework, served on a real HTTP server on port 0. */
+/**
+ * Builds the app of `routes.ts` on one framework, served on a real HTTP server on port 0. The app trusts
+ * `X-Forwarded-Proto` the way that framework is told to trust a proxy, so HTTPS can be tested over HTTP.
+ */
 export type MakeApp = (factories: SpecFactories) => Promise<SpecApp>;
 
 /** Options of {@link registerBehaviourSpec}. */
@@ -173,6 +176,27 @@ export function registerBehaviourSpec(
         expect(reply.setCookie("session")).toMatch(NEW_COOKIE);
         expect(await log.shapes()).toEqual(["SET NX EX"]);
         expect((await browser.request("/read")).json()).toEqual({ data: { ended: true }, isNew: false });
+      });
+      it("gets the cookie on a streamed response", async () => {
+        const reply = await browser.request("/stream");
+        expect(reply.status).toBe(200);
+        expect(reply.text).toBe("first second third");
+        expect(reply.setCookie("session")).toMatch(NEW_COOKIE);
+        expect(await log.shapes()).toEqual(["SET NX EX"]);
+        expect((await browser.request("/read")).json()).toEqual({ data: { streamed: true }, isNew: false });
+      });
+    });
+
+    describe('cookie.secure: "auto"', () => {
+      it("adds Secure on a request the framework sees as HTTPS, and only there", async () => {
+        const secure = await browser.request("/write?user=ada", {
+          headers: { "X-Forwarded-Proto": "https" },
+        });
+        expect(secure.setCookie("session")).toMatch(
+          /^session=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+        );
+        const plain = await new Browser(app.url).request("/write?user=ada");
+        expect(plain.setCookie("session")).toMatch(NEW_COOKIE);
       });
     });
 

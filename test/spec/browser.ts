@@ -15,6 +15,7 @@ export interface RequestOptions {
   method?: string;
   /** Sent instead of the jar's cookies. */
   cookie?: string;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -49,7 +50,7 @@ export class Browser {
   }
 
   async request(path: string, options: RequestOptions = {}): Promise<Reply> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     const cookie = options.cookie ?? this.cookieHeader;
     if (cookie !== undefined) headers.cookie = cookie;
     const response = await fetch(new URL(path, this.#base), {

@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { Readable } from "node:stream";
 import express, { type Response } from "express";
 import { sessions } from "../../src/adapters/express.js";
 import type { Session } from "../../src/index.js";
@@ -9,6 +10,7 @@ import { type Outcome, ROUTES } from "./routes.js";
 function answer(res: Response, outcome: Outcome): void {
   if (outcome.type === "json") res.status(outcome.status).set(outcome.headers).json(outcome.body);
   else if (outcome.type === "redirect") res.redirect(302, outcome.location);
+  else if (outcome.type === "stream") Readable.from(outcome.chunks).pipe(res.type("text/plain"));
   else res.status(204).end();
 }
 
@@ -16,6 +18,7 @@ registerBehaviourSpec(
   "express",
   async (factories) => {
     const app = express();
+    app.set("trust proxy", "loopback");
     app.use(sessions(factories.session));
     app.use(sessions(factories.admin, { name: "admin" }));
     for (const [path, route] of Object.entries(ROUTES)) {

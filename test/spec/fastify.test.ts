@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import Fastify, { type FastifyReply } from "fastify";
 import { sessions } from "../../src/adapters/fastify.js";
 import type { Session } from "../../src/index.js";
@@ -7,13 +8,14 @@ import { type Outcome, ROUTES } from "./routes.js";
 function answer(reply: FastifyReply, outcome: Outcome): FastifyReply {
   if (outcome.type === "json") return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
   if (outcome.type === "redirect") return reply.redirect(outcome.location, 302);
+  if (outcome.type === "stream") return reply.type("text/plain").send(Readable.from(outcome.chunks));
   return reply.code(204).send();
 }
 
 registerBehaviourSpec(
   "fastify",
   async (factories) => {
-    const app = Fastify();
+    const app = Fastify({ trustProxy: "127.0.0.1" });
     await app.register(sessions, { factory: factories.session });
     await app.register(sessions, { factory: factories.admin, name: "admin" });
     for (const [path, route] of Object.entries(ROUTES)) {

@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { stream } from "hono/streaming";
 import { type SessionVariables, sessions } from "../../src/adapters/hono.js";
 import type { SessionData } from "../../src/index.js";
 import { registerBehaviourSpec } from "./behaviour.js";
@@ -14,8 +15,9 @@ registerBehaviourSpec(
   async (factories) => {
     const app = new Hono<Env>();
     app.onError((_error, c) => c.text("Internal Server Error", 500));
-    app.use(sessions(factories.session));
-    app.use(sessions(factories.admin, { name: "admin" }));
+    const isHttps = (c: Context) => c.req.header("x-forwarded-proto") === "https";
+    app.use(sessions(factories.session, { isHttps }));
+    app.use(sessions(factories.admin, { name: "admin", isHttps }));
     for (const [path, route] of Object.entries(ROUTES)) {
       app.on(["GET", "POST"], path, async (c) => {
         const query = new URL(c.req.url).searchParams;
@@ -27,6 +29,12 @@ registerBehaviourSpec(
         });
         if (outcome.type === "json") return c.json(outcome.body, outcome.status as 200, outcome.headers);
         if (outcome.type === "redirect") return c.redirect(outcome.location, 302);
+        if (outcome.type === "stream") {
+          c.header("Content-Type", "text/plain");
+          return stream(c, async (out) => {
+            for (const chunk of outcome.chunks) await out.write(chunk);
+          });
+        }
         return c.body(null, 204);
       });
     }

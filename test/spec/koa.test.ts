@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { Readable } from "node:stream";
 import Koa, { type Context } from "koa";
 import { sessions } from "../../src/adapters/koa.js";
 import type { Session } from "../../src/index.js";
@@ -14,6 +15,9 @@ function answer(ctx: Context, outcome: Outcome): void {
   } else if (outcome.type === "redirect") {
     ctx.status = 302;
     ctx.redirect(outcome.location);
+  } else if (outcome.type === "stream") {
+    ctx.type = "text/plain";
+    ctx.body = Readable.from(outcome.chunks);
   } else {
     ctx.status = 204;
   }
@@ -24,6 +28,7 @@ registerBehaviourSpec(
   async (factories) => {
     const app = new Koa();
     app.silent = true;
+    app.proxy = true;
     app.use(sessions(factories.session));
     app.use(sessions(factories.admin, { name: "admin" }));
     app.use(async (ctx) => {

@@ -1,4 +1,5 @@
-import { createServer, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
 import { type SessionRequest, sessions } from "../../src/adapters/node.js";
 import type { Session } from "../../src/index.js";
 import { registerBehaviourSpec } from "./behaviour.js";
@@ -12,11 +13,16 @@ function answer(res: ServerResponse, outcome: Outcome): void {
   } else if (outcome.type === "redirect") {
     res.writeHead(302, { Location: outcome.location });
     res.end();
+  } else if (outcome.type === "stream") {
+    res.setHeader("Content-Type", "text/plain; charset=utf-8");
+    Readable.from(outcome.chunks).pipe(res);
   } else {
     res.statusCode = 204;
     res.end();
   }
 }
+
+const viaProxy = (req: IncomingMessage) => req.headers["x-forwarded-proto"] === "https";
 
 registerBehaviourSpec(
   "node",
@@ -43,8 +49,9 @@ registerBehaviourSpec(
             }),
           );
         },
-        { name: "admin" },
+        { name: "admin", isHttps: viaProxy },
       ),
+      { isHttps: viaProxy },
     );
     return listen(createServer(handler));
   },

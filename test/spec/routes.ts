@@ -15,7 +15,9 @@ export type Outcome =
   | { type: "json"; body: unknown; status: number; headers: Record<string, string> }
   | { type: "redirect"; location: string }
   /** 204 with no body, ended with the framework's plain "end" call. */
-  | { type: "empty" };
+  | { type: "empty" }
+  /** A `text/plain` body streamed in these chunks with the framework's streaming call. */
+  | { type: "stream"; chunks: string[] };
 
 export type Route = (input: RouteInput) => Outcome | Promise<Outcome>;
 
@@ -94,6 +96,10 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   "/cacheable": ({ session }) => {
     session.data.cached = true;
     return json({ cached: true }, 200, { "Cache-Control": "public, max-age=60", Vary: "Accept-Encoding" });
+  },
+  "/stream": ({ session }) => {
+    session.data.streamed = true;
+    return { type: "stream", chunks: ["first ", "second ", "third"] };
   },
   "/end": ({ session }) => {
     session.data.ended = true;
