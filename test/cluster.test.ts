@@ -1,0 +1,363 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { Cluster } from "ioredis";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { digestId, StoreError } from "../src/index.js";
+import { storeConformanceCases } from "../src/testing/index.js";
+import { failures, loop, type RequestRecord, SessionBook, timed } from "./helpers/session-traffic.js";
+import { cookiePair } from "./helpers/sessions.js";
+import {
+  adminCall,
+  commandCalls,
+  errorReplies,
+  MultiNodeCommandLog,
+  startCluster,
+  type TestCluster,
+  type TopologyNode,
+} from "./helpers/topology.js";
+import {
+  CLUSTER_CLIENT_KINDS,
+  type ClusterClientKind,
+  COMMAND_TIMEOUT_MS,
+  connectClusterClient,
+  type TopologyClient,
+} from "./helpers/topology-clients.js";
+
+/** node-redis refreshes the Cluster topology after a node stops answering only from @redis/client 6 on. */
+const NODE_REDIS_MAJOR = Number(
+  (
+    JSON.parse(
+      readFileSync(createRequire(import.meta.url).resolve("@redis/client/package.json"), "utf8"),
+    ) as {
+      version: string;
+    }
+  ).version.split(".")[0],
+);
+
+/** A request is one or two commands, each bounded by the client's timeout; the rest is scheduling slack. */
+const REQUEST_BOUND_MS = 2 * COMMAND_TIMEOUT_MS + 1000;
+
+const prefixOf = (kind: ClusterClientKind): string => `cl-${kind}:`;
+
+let cluster: TestCluster;
+let inspector: Cluster;
+
+beforeAll(async () => {
+  cluster = await startCluster({ nodeTimeoutMs: 1000 });
+  inspector = new Cluster(
+    cluster.rootNodes.map((n) => ({ ...n })),
+    { redisOptions: { commandTimeout: 2000 } },
+  );
+  inspector.on("error", () => {});
+});
+
+afterAll(async () => {
+  inspector?.disconnect();
+  await cluster?.stop();
+});
+
+describe.each(CLUSTER_CLIENT_KINDS)("redisStore() on a Redis Cluster with %s", (kind) => {
+  const prefix = prefixOf(kind);
+  let client: TopologyClient;
+  let log: MultiNodeCommandLog;
+  let primaries: TopologyNode[];
+
+  beforeAll(async () => {
+    client = await connectClusterClient(kind, cluster.rootNodes, prefix);
+    primaries = await cluster.primaries();
+    log = new MultiNodeCommandLog(primaries, prefix);
+    await log.start();
+  });
+
+  afterAll(async () => {
+    await log?.stop();
+    await client?.close();
+  });
+
+  describe("store conformance", () => {
+    const cases = storeConformanceCases(() => client.store, { ttlOf: (key) => inspector.pttl(prefix + key) });
+    for (const c of cases) it(c.name, () => c.run());
+  });
+
+  describe("Redis contract, counted at the primaries", () => {
+    const keyOf = (id: string | null): string => prefix + digestId(id ?? "");
+
+    beforeEach(async () => {
+      await log.take();
+    });
+
+    async function written(book: SessionBook): Promise<string> {
+      const cookie = await book.create();
+      await log.take();
+      return cookie;
+    }
+
+    it("a new session that writes costs one SET NX EX", async () => {
+      const book = new SessionBook(client.store);
+      await book.create();
+      expect(await log.shapes()).toEqual(["SET NX EX"]);
+    });
+
+    it("a returning read costs one GET", async () => {
+      const book = new SessionBook(client.store);
+      await book.read(await written(book));
+      expect(await log.shapes()).toEqual(["GET"]);
+    });
+
+    it("a returning write costs GET then SET XX EX on the same key", async () => {
+      const book = new SessionBook(client.store);
+      const cookie = await written(book);
+      await book.write(cookie);
+      expect([...(await log.byKey()).values()]).toEqual([["GET", "SET XX EX"]]);
+    });
+
+    it("invalidate() costs GET then DEL", async () => {
+      const book = new SessionBook(client.store);
+      const cookie = await written(book);
+      const s = await book.sessions.load(cookie);
+      await s.invalidate();
+      await book.sessions.commit(s);
+      expect([...(await log.byKey()).values()]).toEqual([["GET", "DEL"]]);
+    });
+
+    it("regenerate() costs GET, then SET NX EX on the new key and DEL on the old one", async () => {
+      const book = new SessionBook(client.store);
+      const cookie = await written(book);
+      const s = await book.sessions.load(cookie);
+      const oldKey = keyOf(s.id);
+      s.regenerate();
+      await book.sessions.commit(s);
+      const byKey = await log.byKey();
+      expect(byKey.get(oldKey)).toEqual(["GET", "DEL"]);
+      expect(byKey.get(keyOf(s.id))).toEqual(["SET NX EX"]);
+      expect(byKey.size).toBe(2);
+    });
+
+    it("keeps every command single-key, with no MULTI, EXEC or RENAME, even when regenerate() crosses nodes", async () => {
+      const book = new SessionBook(client.store);
+      const transactions = ["multi", "exec", "rename", "renamenx", "eval", "evalsha"];
+      const before = await commandCalls(primaries, transactions);
+      const moves: Array<[string, string]> = [];
+      for (let i = 0; i < 12; i++) {
+        const cookie = await book.create();
+        await book.write(cookie);
+        const s = await book.sessions.load(cookie);
+        const oldKey = keyOf(s.id);
+        s.regenerate();
+        const regenerated = cookiePair((await book.sessions.commit(s)).setCookie);
+        moves.push([oldKey, keyOf(s.id)]);
+        const again = await book.sessions.load(regenerated);
+        expect(again.data.views).toBe(2);
+        await again.invalidate();
+        await book.sessions.commit(again);
+      }
+      const commands = await log.take();
+      let crossedNodes = 0;
+      for (const [oldKey, newKey] of moves) {
+        if ((await cluster.ownerOf(oldKey)) !== (await cluster.ownerOf(newKey))) crossedNodes++;
+      }
+      expect(crossedNodes).toBeGreaterThan(0);
+      expect(new Set(commands.map((c) => c[0]))).toEqual(new Set(["GET", "SET", "DEL"]));
+      for (const command of commands) {
+        expect(command.filter((arg) => arg.startsWith(prefix))).toHaveLength(1);
+      }
+      expect(await commandCalls(primaries, transactions)).toBe(before);
+    });
+  });
+});
+
+describe("redisStore() on a Redis Cluster during a slot migration", () => {
+  it("loses no session and fails no request while slots holding sessions move (clients follow ASK and MOVED)", async () => {
+    const clients = await Promise.all(
+      CLUSTER_CLIENT_KINDS.map((k) => connectClusterClient(k, cluster.rootNodes, `mig-${k}:`)),
+    );
+    try {
+      const books = clients.map((c) => new SessionBook(c.store));
+      const cookies = await Promise.all(
+        books.map(async (book) => {
+          const out: string[] = [];
+          for (let i = 0; i < 10; i++) out.push(await book.create());
+          return out;
+        }),
+      );
+      // The slots of two sessions per client move; filler keys in the same slots (hash tag = the session
+      // key) make each migration take several MIGRATE batches, so traffic meets half-migrated slots.
+      const slots = new Map<number, string[]>();
+      for (const [i, kind] of CLUSTER_CLIENT_KINDS.entries()) {
+        for (const cookie of cookies[i]?.slice(0, 2) ?? []) {
+          const key = `mig-${kind}:${digestId(await (books[i] as SessionBook).idOf(cookie))}`;
+          const slot = await cluster.slotOf(key);
+          slots.set(slot, [...(slots.get(slot) ?? []), key]);
+          for (let n = 0; n < 60; n++) await inspector.set(`{${key}}:filler:${n}`, "x");
+        }
+      }
+      const redirectsBefore = {
+        ask: await errorReplies(cluster.nodes, "ASK"),
+        moved: await errorReplies(cluster.nodes, "MOVED"),
+      };
+      let migrating = true;
+      const traffic = Promise.all(
+        books.map((book, i) => {
+          const own = cookies[i] as string[];
+          return loop(
+            (j) => {
+              // Half the requests go to the two sessions whose slots move.
+              const cookie = (j % 2 === 0 ? own[(j / 2) % 2] : own[j % own.length]) as string;
+              if (j % 5 === 4) return timed("new", async () => own.push(await book.create()));
+              return j % 3 === 0
+                ? timed("read", () => book.read(cookie))
+                : timed("write", () => book.write(cookie));
+            },
+            { stop: () => !migrating, maxRequests: 20_000, maxMs: 20_000 },
+          );
+        }),
+      );
+      const primaries = await cluster.primaries();
+      const moved: Array<{ slot: number; target: TopologyNode }> = [];
+      for (const [slot, sessionKeys] of slots) {
+        const owner = await cluster.ownerOfSlot(slot);
+        const target = primaries[(primaries.indexOf(owner) + 1) % primaries.length] as TopologyNode;
+        await cluster.migrateSlot(slot, target, { keysFirst: sessionKeys, pauseMs: 25 });
+        moved.push({ slot, target });
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      migrating = false;
+      const records = (await traffic).flat();
+
+      expect(failures(records)).toEqual([]);
+      expect(records.length).toBeGreaterThan(100);
+      // The clients did meet half-migrated and moved slots, and followed the redirections.
+      expect(await errorReplies(cluster.nodes, "ASK")).toBeGreaterThan(redirectsBefore.ask);
+      expect(await errorReplies(cluster.nodes, "MOVED")).toBeGreaterThan(redirectsBefore.moved);
+      for (const [i, book] of books.entries()) {
+        for (const cookie of cookies[i] ?? []) await book.read(cookie);
+      }
+      for (const { slot, target } of moved) {
+        expect(Number(await adminCall(target, "CLUSTER", "COUNTKEYSINSLOT", String(slot)))).toBeGreaterThan(
+          0,
+        );
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+});
+
+describe("redisStore() on a Redis Cluster when a primary is killed", () => {
+  /** node-redis before v6 only refreshes its slot map on MOVED/ASK, which a dead node never sends. */
+  const recovers = (kind: ClusterClientKind): boolean => kind !== "node-redis" || NODE_REDIS_MAJOR >= 6;
+  const prefix = (kind: ClusterClientKind): string => `kill-${kind}:`;
+  const clients = new Map<ClusterClientKind, TopologyClient>();
+  const books = new Map<ClusterClientKind, SessionBook>();
+  /** Sessions on the killed primary, written and replicated before the kill. */
+  const before = new Map<ClusterClientKind, string[]>();
+  const during = new Map<ClusterClientKind, RequestRecord[]>();
+  let replicasAcked = 0;
+  let failoverMs = 0;
+
+  beforeAll(async () => {
+    for (const kind of CLUSTER_CLIENT_KINDS) {
+      const client = await connectClusterClient(kind, cluster.rootNodes, prefix(kind));
+      clients.set(kind, client);
+      books.set(kind, new SessionBook(client.store));
+    }
+    const victim = (await cluster.primaries())[0] as TopologyNode;
+    for (const kind of CLUSTER_CLIENT_KINDS) {
+      const book = books.get(kind) as SessionBook;
+      const onVictim: string[] = [];
+      for (let i = 0; i < 60 && onVictim.length < 6; i++) {
+        const cookie = await book.create();
+        const key = prefix(kind) + digestId(await book.idOf(cookie));
+        if ((await cluster.ownerOf(key)) === victim) onVictim.push(cookie);
+      }
+      before.set(kind, onVictim);
+    }
+    // Replication is asynchronous: wait until the replica has every write acknowledged so far.
+    replicasAcked = Number(await adminCall(victim, "WAIT", "1", "1000"));
+
+    const killedAt = Date.now();
+    await victim.kill();
+    let healthy = false;
+    const failover = cluster.waitHealthy(20_000).then(() => {
+      failoverMs = Date.now() - killedAt;
+      healthy = true;
+    });
+    await Promise.all(
+      CLUSTER_CLIENT_KINDS.map(async (kind) => {
+        const book = books.get(kind) as SessionBook;
+        const sessions = before.get(kind) as string[];
+        let healthySince = 0;
+        const records = await loop(
+          (i) =>
+            i % 2 === 0
+              ? timed("read", () => book.read(sessions[(i / 2) % sessions.length] as string))
+              : timed("new", () => book.create()),
+          {
+            // Until the client has served a while after the promotion (or given up on one that cannot).
+            stop: () => {
+              if (!healthy) return false;
+              healthySince ||= Date.now();
+              return Date.now() - healthySince > (recovers(kind) ? 2500 : 1500);
+            },
+            maxRequests: 2000,
+            maxMs: 20_000,
+            pauseMs: 20,
+          },
+        );
+        during.set(kind, records);
+      }),
+    );
+    await failover;
+  });
+
+  afterAll(async () => {
+    await Promise.all([...clients.values()].map((c) => c.close()));
+  });
+
+  it("the writes had reached the replica before the kill (WAIT 1)", () => {
+    expect(replicasAcked).toBeGreaterThanOrEqual(1);
+    expect(failoverMs).toBeLessThan(10_000);
+  });
+
+  describe.each(CLUSTER_CLIENT_KINDS)("with %s", (kind) => {
+    it("settles every request within the client's timeouts while the primary is down", () => {
+      const records = during.get(kind) ?? [];
+      expect(records.length).toBeGreaterThan(2);
+      const slow = records
+        .filter((r) => r.ms > REQUEST_BOUND_MS)
+        .map((r) => `${r.kind}: ${Math.round(r.ms)} ms`);
+      expect(slow).toEqual([]);
+    });
+
+    it("fails the requests it cannot serve with a StoreError", () => {
+      const errors = (during.get(kind) ?? []).map((r) => r.error).filter((e) => e !== undefined);
+      expect(errors.length).toBeGreaterThan(0);
+      for (const error of errors) expect(error).toBeInstanceOf(StoreError);
+    });
+
+    it.runIf(recovers(kind))(
+      "reads every session written before the kill and writes new ones once the replica is promoted",
+      async () => {
+        const records = during.get(kind) ?? [];
+        expect(failures(records.slice(-10))).toEqual([]);
+        const book = books.get(kind) as SessionBook;
+        for (const cookie of before.get(kind) ?? []) await book.read(cookie);
+        for (const cookie of before.get(kind) ?? []) await book.write(cookie);
+        const created = await book.create();
+        await book.read(created);
+      },
+    );
+
+    it("a client connected after the failover reads every session acknowledged before or during it", async () => {
+      const client = await connectClusterClient(kind, cluster.rootNodes, prefix(kind));
+      try {
+        const book = new SessionBook(client.store, (books.get(kind) as SessionBook).expected);
+        expect(book.expected.size).toBeGreaterThan(before.get(kind)?.length ?? 0);
+        for (const cookie of book.expected.keys()) await book.read(cookie);
+        await book.create();
+      } finally {
+        await client.close();
+      }
+    });
+  });
+});
