@@ -28,7 +28,8 @@ export interface SpecApp {
 
 /**
  * Builds the app of `routes.ts` on one framework, served on a real HTTP server on port 0. The app trusts
- * `X-Forwarded-Proto` the way that framework is told to trust a proxy, so HTTPS can be tested over HTTP.
+ * `X-Forwarded-Proto` the way that framework is told to trust a proxy, so HTTPS can be tested over HTTP,
+ * and answers `GET /health` with `ok` outside the sessions, the way the README shows for that framework.
  */
 export type MakeApp = (factories: SpecFactories) => Promise<SpecApp>;
 
@@ -197,6 +198,16 @@ export function registerBehaviourSpec(
         );
         const plain = await new Browser(app.url).request("/write?user=ada");
         expect(plain.setCookie("session")).toMatch(NEW_COOKIE);
+      });
+    });
+
+    describe("a route kept outside the sessions", () => {
+      it("loads no session even when the request carries a valid cookie", async () => {
+        await signIn();
+        const reply = await browser.request("/health");
+        expect([reply.status, reply.text]).toEqual([200, "ok"]);
+        expect(reply.setCookies).toEqual([]);
+        expect(await log.shapes()).toEqual([]);
       });
     });
 

@@ -19,6 +19,9 @@ registerBehaviourSpec(
   async (factories) => {
     const app = express();
     app.set("trust proxy", "loopback");
+    app.get("/health", (_req, res) => {
+      res.send("ok");
+    });
     app.use(sessions(factories.session));
     app.use(sessions(factories.admin, { name: "admin" }));
     for (const [path, route] of Object.entries(ROUTES)) {

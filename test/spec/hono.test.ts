@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import { type Context, Hono } from "hono";
+import { except } from "hono/combine";
 import { stream } from "hono/streaming";
 import { type SessionVariables, sessions } from "../../src/adapters/hono.js";
 import type { SessionData } from "../../src/index.js";
@@ -16,8 +17,14 @@ registerBehaviourSpec(
     const app = new Hono<Env>();
     app.onError((_error, c) => c.text("Internal Server Error", 500));
     const isHttps = (c: Context) => c.req.header("x-forwarded-proto") === "https";
-    app.use(sessions(factories.session, { isHttps }));
-    app.use(sessions(factories.admin, { name: "admin", isHttps }));
+    app.use(
+      except(
+        "/health",
+        sessions(factories.session, { isHttps }),
+        sessions(factories.admin, { name: "admin", isHttps }),
+      ),
+    );
+    app.get("/health", (c) => c.text("ok"));
     for (const [path, route] of Object.entries(ROUTES)) {
       app.on(["GET", "POST"], path, async (c) => {
         const query = new URL(c.req.url).searchParams;

@@ -29,6 +29,10 @@ registerBehaviourSpec(
     const app = new Koa();
     app.silent = true;
     app.proxy = true;
+    app.use(async (ctx, next) => {
+      if (ctx.path === "/health") ctx.body = "ok";
+      else await next();
+    });
     app.use(sessions(factories.session));
     app.use(sessions(factories.admin, { name: "admin" }));
     app.use(async (ctx) => {

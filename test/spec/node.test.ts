@@ -53,7 +53,7 @@ registerBehaviourSpec(
       ),
       { isHttps: viaProxy },
     );
-    return listen(createServer(handler));
+    return listen(createServer((req, res) => (req.url === "/health" ? res.end("ok") : handler(req, res))));
   },
   { client: "ioredis" },
 );
