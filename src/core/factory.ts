@@ -113,10 +113,8 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
 
   /** Forgets the stored session: the state becomes a new, empty one whose stale cookie will be cleared. */
   function resetState(state: SessionState, now: number): void {
-    Object.assign(state, freshState(now, state.presented), {
-      clearCookie: state.clearCookie || state.key !== null || state.presented,
-      committed: state.committed,
-    });
+    // Only a cookie the client sent can be stale: a session first saved in this request never had its cookie sent.
+    Object.assign(state, freshState(now, state.presented), { committed: state.committed });
   }
 
   function isEmpty(state: SessionState): boolean {
