@@ -250,10 +250,11 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
       report("not-found", "no stored session for this cookie (expired or deleted)");
       return null;
     }
-    const decoded =
-      raw.length > opts.maxPayloadBytes
-        ? { ok: false as const, message: "the stored payload is over maxPayloadBytes" }
-        : decodePayload(serializer, raw, now);
+    // The limit is in bytes; the exact UTF-8 count is needed only when the text could reach it.
+    const oversized = raw.length * 3 > opts.maxPayloadBytes && Buffer.byteLength(raw) > opts.maxPayloadBytes;
+    const decoded = oversized
+      ? { ok: false as const, message: "the stored payload is over maxPayloadBytes" }
+      : decodePayload(serializer, raw, now);
     if (!decoded.ok) {
       report("corrupt", decoded.message);
       await run("destroy", store.destroy(key));
