@@ -1,7 +1,7 @@
 import { Redis as IoRedis, Cluster as IoRedisCluster } from "ioredis";
 import { Cluster as ValkeyCluster, Redis as ValkeyRedis } from "iovalkey";
 import { createCluster, createSentinel } from "redis";
-import { redisStore, type SessionStore } from "../../src/index.js";
+import { type RedisLikeClient, redisStore, type SessionStore } from "../../src/index.js";
 
 /**
  * The settings the README recommends, in one place: every command settles within about
@@ -9,6 +9,11 @@ import { redisStore, type SessionStore } from "../../src/index.js";
  * fails requests instead of hanging them.
  */
 export const COMMAND_TIMEOUT_MS = 1000;
+/**
+ * sessile's own deadline (`redisStore(client, { timeout })`), for node-redis `createSentinel`, which
+ * holds commands with no bound while no primary is known.
+ */
+export const STORE_TIMEOUT_SECONDS = 1;
 const CONNECT_TIMEOUT_MS = 1000;
 
 /** Node-redis reconnect back-off: 50, 100, 200 … capped at 1 s, for ever (the cluster stays usable). */
@@ -17,6 +22,7 @@ const nodeRedisBackoff = (retries: number): number => Math.min(50 * 2 ** retries
 /** A client under test on a topology, as a store, plus a way to close it. */
 export interface TopologyClient {
   readonly kind: string;
+  readonly client: RedisLikeClient;
   readonly store: SessionStore;
   close(): Promise<void>;
 }
@@ -50,6 +56,7 @@ export async function connectClusterClient(
     await client.connect();
     return {
       kind,
+      client,
       store: redisStore(client, { prefix }),
       async close() {
         client.destroy();
@@ -76,6 +83,7 @@ export async function connectClusterClient(
   await client.connect();
   return {
     kind,
+    client,
     store: redisStore(client, { prefix }),
     async close() {
       client.disconnect();
@@ -108,7 +116,8 @@ export async function connectSentinelClient(
     await client.connect();
     return {
       kind,
-      store: redisStore(client, { prefix }),
+      client,
+      store: redisStore(client, { prefix, timeout: STORE_TIMEOUT_SECONDS }),
       async close() {
         await client.destroy();
       },
@@ -132,6 +141,7 @@ export async function connectSentinelClient(
   await client.connect();
   return {
     kind,
+    client,
     store: redisStore(client, { prefix }),
     async close() {
       client.disconnect();
