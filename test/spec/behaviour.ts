@@ -1,12 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  createSessions,
-  redisStore,
-  type SessionOptions,
-  type SessionStore,
-  type Sessions,
-} from "../../src/index.js";
+import { createSessions, type SessionOptions, type SessionStore, type Sessions } from "../../src/index.js";
 import type { ClientKind } from "../helpers/clients.js";
 import { CommandLog } from "../helpers/command-log.js";
 import { spawnRedis, type TestRedis } from "../helpers/redis-server.js";
@@ -123,7 +118,7 @@ export function registerBehaviourSpec(
       redis = await spawnRedis();
       prefix = `spec${randomBytes(4).toString("hex")}:`;
       client = await connectResilient(options.client, redis.url);
-      store = redisStore(client.client, { prefix });
+      store = client.store(prefix);
       await startLog();
       app = await makeApp(factories());
     });
@@ -460,6 +455,34 @@ export function registerBehaviourSpec(
         expect(redirect.setCookie("session")).toMatch(NEW_COOKIE);
         const read = await browser.request("/read");
         expect(read.json()).toEqual({ data: { step: "1" }, isNew: false });
+      });
+    });
+
+    describe("Redis not answering", () => {
+      it("fails the request with a 5xx and no Set-Cookie once the client's timeout has passed", async () => {
+        const cookie = await signIn();
+        const pauser = new Redis(redis.url, { lazyConnect: true });
+        await pauser.connect();
+        try {
+          // Every client's commands wait until the pause lapses, as if the server had frozen; long
+          // enough for both requests below to time out.
+          await pauser.call("CLIENT", "PAUSE", String(2 * COMMAND_TIMEOUT_MS + 500), "ALL");
+          for (const jar of ["", `session=${cookie}`]) {
+            const started = Date.now();
+            const reply = await new Browser(app.url).request("/write?user=bob", jar ? { cookie: jar } : {});
+            const elapsed = Date.now() - started;
+            expect(reply.status).toBeGreaterThanOrEqual(500);
+            expect(reply.setCookies).toEqual([]);
+            expect(elapsed).toBeGreaterThanOrEqual(COMMAND_TIMEOUT_MS - 50);
+            expect(elapsed).toBeLessThan(COMMAND_TIMEOUT_MS + 1000);
+          }
+          // PING is held by the pause too, so its answer means the server is back.
+          await pauser.ping();
+        } finally {
+          pauser.disconnect();
+        }
+        const reply = await browser.request("/read");
+        expect(reply.status).toBe(200);
       });
     });
 

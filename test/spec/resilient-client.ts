@@ -1,6 +1,11 @@
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import type { RedisLikeClient } from "../../src/index.js";
+import {
+  type RedisLikeClient,
+  type RedisStoreOptions,
+  redisStore,
+  type SessionStore,
+} from "../../src/index.js";
 import type { ClientKind } from "../helpers/clients.js";
 
 /** Bound on every command and connection attempt: a dead Redis fails a request within this. */
@@ -10,6 +15,8 @@ export const COMMAND_TIMEOUT_MS = 1000;
 export interface ResilientClient {
   readonly kind: ClientKind;
   readonly client: RedisLikeClient;
+  /** A store on this client, bounded by {@link COMMAND_TIMEOUT_MS} even when Redis stops answering. */
+  store(prefix: string): SessionStore;
   /** Resolves once the client is connected again (after a restart of the server). */
   ready(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -29,6 +36,15 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
 }
 
 /**
+ * node-redis's own `commandOptions.timeout` stops counting once a command is written, so against a
+ * server that accepted the command and never answers only redisStore's `timeout` bounds it; ioredis's
+ * `commandTimeout` covers the whole round-trip.
+ */
+function storeOptions(kind: ClientKind, prefix: string): RedisStoreOptions {
+  return kind === "node-redis" ? { prefix, timeout: COMMAND_TIMEOUT_MS / 1000 } : { prefix };
+}
+
+/**
  * Connects a client that fails fast while Redis is down (no offline queue, per-command timeout) and
  * reconnects on its own when it comes back.
  */
@@ -45,6 +61,7 @@ export async function connectResilient(kind: ClientKind, url: string): Promise<R
     return {
       kind,
       client,
+      store: (prefix) => redisStore(client, storeOptions(kind, prefix)),
       ready: (timeoutMs = 5000) => until(() => client.isReady, timeoutMs, "node-redis did not reconnect"),
       async close() {
         if (client.isOpen) client.destroy();
@@ -64,6 +81,7 @@ export async function connectResilient(kind: ClientKind, url: string): Promise<R
   return {
     kind,
     client,
+    store: (prefix) => redisStore(client, storeOptions(kind, prefix)),
     ready: (timeoutMs = 5000) =>
       until(() => client.status === "ready", timeoutMs, "ioredis did not reconnect"),
     async close() {
