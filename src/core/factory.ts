@@ -118,7 +118,8 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
   }
 
   function isEmpty(state: SessionState): boolean {
-    for (const _ in state.data) return false;
+    // JSON drops undefined values, so `data.returnTo = undefined` alone must not create a session.
+    for (const key in state.data) if (state.data[key] !== undefined) return false;
     return state.flash === undefined && state.csrf === undefined;
   }
 
