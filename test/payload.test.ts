@@ -1,0 +1,429 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { digestId, type InvalidReason, SessionError, type Sessions } from "../src/index.js";
+import { CLIENT_KINDS } from "./helpers/clients.js";
+import { cookiePair, SECRET, useRedis } from "./helpers/sessions.js";
+
+/** A fixed "now" in whole seconds, so payloads can be compared byte for byte. */
+const T = 1_900_000_000;
+const POISON_KEYS = ["__proto__", "constructor", "prototype"];
+
+function ownPoisonKeys(value: unknown, path = "data"): string[] {
+  if (typeof value !== "object" || value === null) return [];
+  const found: string[] = [];
+  for (const key of Object.keys(value)) {
+    if (POISON_KEYS.includes(key)) found.push(`${path}.${key}`);
+    found.push(...ownPoisonKeys((value as Record<string, unknown>)[key], `${path}.${key}`));
+  }
+  return found;
+}
+
+describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
+  const f = useRedis(kind);
+  let raw: Redis;
+
+  beforeAll(() => {
+    raw = new Redis(f.redis.url);
+  });
+  afterAll(() => {
+    raw.disconnect();
+  });
+  beforeEach(async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(T * 1000);
+    await f.log.take();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A stored session: its cookie pair, id and full Redis key. */
+  async function stored(
+    sessions: Sessions = f.sessions(),
+    data: Record<string, unknown> = { user: "ada" },
+  ): Promise<{ pair: string; id: string; key: string }> {
+    const s = await sessions.load(undefined);
+    Object.assign(s.data, data);
+    const r = await sessions.commit(s);
+    await f.log.take();
+    const id = s.id as string;
+    return { pair: cookiePair(r.setCookie), id, key: f.prefix + digestId(id) };
+  }
+
+  describe("format", () => {
+    it("is {v,c,t,x,m} in whole seconds under prefix + sha256(id)", async () => {
+      const { key, id } = await stored();
+      expect(key).toBe(`${f.prefix}${digestId(id)}`);
+      expect(JSON.parse((await raw.get(key)) as string)).toEqual({
+        v: 1,
+        c: T,
+        t: 1200,
+        x: T + 1200,
+        m: { user: "ada" },
+      });
+    });
+
+    it("adds flash queues, the CSRF token and the cookie max-age when present", async () => {
+      const sessions = f.sessions();
+      const s = await sessions.load(undefined);
+      s.data.user = "ada";
+      s.flash("hi");
+      s.flash({ level: "warn" }, { queue: "alerts" });
+      const token = s.getCsrfToken();
+      s.adjustCookieMaxAge(3600);
+      await sessions.commit(s);
+      const key = f.prefix + digestId(s.id as string);
+      expect(JSON.parse((await raw.get(key)) as string)).toEqual({
+        v: 1,
+        c: T,
+        t: 1200,
+        x: T + 1200,
+        m: { user: "ada" },
+        f: { "": ["hi"], alerts: [{ level: "warn" }] },
+        k: token,
+        a: 3600,
+      });
+    });
+
+    it("omits t and x when the session has no idle timeout", async () => {
+      const { key } = await stored(f.sessions({ idleTimeout: null, absoluteTimeout: 600 }));
+      expect(JSON.parse((await raw.get(key)) as string)).toEqual({ v: 1, c: T, m: { user: "ada" } });
+    });
+
+    it("uses a custom serializer both ways", async () => {
+      const serializer = {
+        stringify: (value: unknown) => `b64:${Buffer.from(JSON.stringify(value)).toString("base64")}`,
+        parse: (text: string) => JSON.parse(Buffer.from(text.slice(4), "base64").toString()),
+      };
+      const sessions = f.sessions({ serializer });
+      const { key, pair } = await stored(sessions);
+      expect(await raw.get(key)).toMatch(/^b64:[A-Za-z0-9+/=]+$/);
+      expect((await sessions.load(pair)).data.user).toBe("ada");
+    });
+  });
+
+  describe("keys and logs", () => {
+    it("never show an id or a cookie value in a key, SCAN or MONITOR line", async () => {
+      const lines: string[] = [];
+      const monitorClient = new Redis(f.redis.url);
+      const monitor = await monitorClient.monitor();
+      const marker = `marker-${randomBytes(6).toString("hex")}`;
+      const done = new Promise<void>((resolve) =>
+        monitor.on("monitor", (_time: string, args: string[]) => {
+          if (args[1] === marker) resolve();
+          else lines.push(args.join(" "));
+        }),
+      );
+      const secrets: string[] = [SECRET];
+      try {
+        const sessions = f.sessions();
+        const first = await stored(sessions);
+        secrets.push(first.id, cookiePair(first.pair).split("=")[1] as string);
+        let s = await sessions.load(first.pair);
+        s.data.more = 1;
+        await sessions.commit(s);
+        s = await sessions.load(first.pair);
+        s.regenerate();
+        const r = await sessions.commit(s);
+        const second = cookiePair(r.setCookie);
+        secrets.push(s.id as string, second.split("=")[1] as string);
+        const keys = await raw.keys(`${f.prefix}*`);
+        expect(keys).toContain(`${f.prefix}${digestId(s.id as string)}`);
+        expect(keys).not.toContain(first.key);
+        const scanned = await raw.scan("0", "MATCH", `${f.prefix}*`, "COUNT", "1000");
+        s = await sessions.load(second);
+        await s.invalidate();
+        await sessions.commit(s);
+        await raw.echo(marker);
+        await done;
+        for (const text of [...lines, ...scanned[1]]) {
+          for (const secret of secrets) expect(text).not.toContain(secret);
+        }
+        expect(lines.some((line) => line.includes(f.prefix))).toBe(true);
+      } finally {
+        monitorClient.disconnect();
+      }
+    });
+  });
+
+  describe("prototype pollution", () => {
+    const head = `"v":1,"c":${T},"t":1200,"x":${T + 1200}`;
+    it.each<[string, string]>([
+      ["__proto__ in the data", `{${head},"m":{"user":"ada","__proto__":{"polluted":"m"}}}`],
+      [
+        "__proto__ nested in the data",
+        `{${head},"m":{"user":"ada","a":{"b":{"__proto__":{"polluted":"deep"}}}}}`,
+      ],
+      [
+        "__proto__ inside an array",
+        `{${head},"m":{"user":"ada","list":[{"__proto__":{"polluted":"array"}}]}}`,
+      ],
+      [
+        "constructor.prototype in the data",
+        `{${head},"m":{"user":"ada","constructor":{"prototype":{"polluted":"ctor"}}}}`,
+      ],
+      ["prototype in the data", `{${head},"m":{"user":"ada","prototype":{"polluted":"proto"}}}`],
+      ["__proto__ at the top level", `{"__proto__":{"polluted":"top"},${head},"m":{"user":"ada"}}`],
+      [
+        "__proto__ in a flash message",
+        `{${head},"m":{"user":"ada"},"f":{"":[{"__proto__":{"polluted":"flash"}}]}}`,
+      ],
+      [
+        "__proto__ written with a JSON escape",
+        `{${head},"m":{"user":"ada","\\u005f_proto__":{"polluted":"escaped"}}}`,
+      ],
+      [
+        "constructor written with a JSON escape",
+        `{${head},"m":{"user":"ada","\\u0063onstructor":{"\\u0070rototype":{"polluted":"escaped-ctor"}}}}`,
+      ],
+    ])("drops %s and reaches no prototype", async (_name, text) => {
+      const { pair, key } = await stored();
+      await raw.set(key, text, "EX", 600);
+      await f.log.take();
+      const reasons: InvalidReason[] = [];
+      const sessions = f.sessions({ onInvalid: (reason) => reasons.push(reason) });
+      const s = await sessions.load(pair);
+      expect(reasons).toEqual([]);
+      expect(s.data.user).toBe("ada");
+      expect(Object.getPrototypeOf(s.data)).toBe(Object.prototype);
+      expect(ownPoisonKeys(s.data)).toEqual([]);
+      expect(ownPoisonKeys(s.peekFlash(), "flash")).toEqual([]);
+      const merged = Object.assign({}, s.data);
+      const spread = { ...s.data };
+      for (const target of [{}, merged, spread, s.data]) {
+        expect((target as Record<string, unknown>).polluted).toBeUndefined();
+        expect(Object.getPrototypeOf(target)).toBe(Object.prototype);
+      }
+      expect(Object.hasOwn(Object.prototype, "polluted")).toBe(false);
+    });
+  });
+
+  describe("corrupt", () => {
+    const valid = { v: 1, c: T, t: 1200, x: T + 1200, m: { user: "ada" } };
+    const json = (patch: Record<string, unknown>) => JSON.stringify({ ...valid, ...patch });
+    it.each<[string, string]>([
+      ["text that is not JSON", "{not json"],
+      ["an empty string", ""],
+      ["JSON null", "null"],
+      ["a JSON array", "[1,2]"],
+      ["a JSON string", '"session"'],
+      ["version 2", json({ v: 2 })],
+      ["no version", JSON.stringify({ c: T, t: 1200, x: T + 1200, m: {} })],
+      ["no creation time", json({ c: undefined })],
+      ["a creation time as a string", json({ c: String(T) })],
+      ["a creation time of 0", json({ c: 0 })],
+      ["a fractional creation time", json({ c: T - 0.5 })],
+      ["a creation time 61 s in the future", json({ c: T + 61, x: T + 61 + 1200 })],
+      ["an expiry before the creation time", json({ c: T - 10, x: T - 11 })],
+      ["an expiry beyond now + timeout + 60 s", json({ x: T + 1200 + 61 })],
+      ["a timeout without an expiry", json({ x: undefined })],
+      ["an expiry without a timeout", json({ t: undefined })],
+      ["a timeout of 0", json({ t: 0 })],
+      ["a negative timeout", json({ t: -1200 })],
+      ["data as an array", json({ m: ["ada"] })],
+      ["data as a string", json({ m: "ada" })],
+      ["data null", json({ m: null })],
+      ["no data", json({ m: undefined })],
+      ["flash queues that are not arrays", json({ f: { "": "hi" } })],
+      ["flash queues as an array", json({ f: [["hi"]] })],
+      ["a CSRF token that is a number", json({ k: 42 })],
+      ["a negative cookie max-age", json({ a: -1 })],
+      ["a fractional cookie max-age", json({ a: 1.5 })],
+      ["a payload over maxPayloadBytes", json({ m: { pad: "x".repeat(2000) } })],
+      [
+        "a payload over maxPayloadBytes in bytes but not in characters",
+        json({ m: { pad: "é".repeat(700) } }),
+      ],
+    ])("treats %s as corrupt: GET, DEL, fresh session, cookie cleared", async (_name, text) => {
+      const { pair, key } = await stored();
+      await raw.set(key, text, "EX", 600);
+      await f.log.take();
+      const events: [InvalidReason, string][] = [];
+      const sessions = f.sessions({
+        maxPayloadBytes: 1024,
+        onInvalid: (reason, d) => events.push([reason, d.message]),
+      });
+      const s = await sessions.load(pair);
+      expect(s.isNew).toBe(true);
+      expect(s.data).toEqual({});
+      expect(events.map(([reason]) => reason)).toEqual(["corrupt"]);
+      expect(await f.log.shapes()).toEqual(["GET", "DEL"]);
+      expect(await raw.exists(key)).toBe(0);
+      const r = await sessions.commit(s);
+      expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
+    });
+
+    it.each<[string, (key: string) => Promise<unknown>]>([
+      ["a hash", (key) => raw.hset(key, "m", "{}")],
+      ["a list", (key) => raw.rpush(key, "{}")],
+      ["a set", (key) => raw.sadd(key, "{}")],
+      ["a sorted set", (key) => raw.zadd(key, 1, "{}")],
+    ])("treats %s at the key as corrupt: GET, DEL, fresh session", async (_name, write) => {
+      const { pair, key } = await stored();
+      await raw.del(key);
+      await write(key);
+      await f.log.take();
+      const reasons: InvalidReason[] = [];
+      const sessions = f.sessions({ onInvalid: (reason) => reasons.push(reason) });
+      const s = await sessions.load(pair);
+      expect(s.isNew).toBe(true);
+      expect(reasons).toEqual(["corrupt"]);
+      const shapes = await f.log.shapes();
+      expect(shapes).toEqual(["GET", "DEL"]);
+      expect(await raw.exists(key)).toBe(0);
+      s.data.n = 1;
+      expect(cookiePair((await sessions.commit(s)).setCookie)).not.toBe(pair);
+    });
+
+    it.each<[string, string]>([
+      [
+        "a creation time 60 s in the future (clock skew)",
+        JSON.stringify({ ...valid, c: T + 60, x: T + 60 + 1200 }),
+      ],
+      ["an expiry of exactly now + timeout + 60 s", JSON.stringify({ ...valid, x: T + 1260 })],
+      [
+        "an expiry equal to the creation time, in the future",
+        JSON.stringify({ ...valid, c: T + 30, x: T + 30 }),
+      ],
+      ["unknown extra fields", JSON.stringify({ ...valid, z: 1 })],
+    ])("accepts %s", async (_name, text) => {
+      const { pair, key } = await stored();
+      await raw.set(key, text, "EX", 600);
+      const s = await f.sessions().load(pair);
+      expect(s.isNew).toBe(false);
+      expect(s.data.user).toBe("ada");
+    });
+  });
+
+  describe("maxPayloadBytes on write", () => {
+    /** Data whose full payload is exactly `bytes` long for a new session at time T. */
+    function dataOfSize(bytes: number, char = "x"): Record<string, unknown> {
+      const empty = JSON.stringify({ v: 1, c: T, t: 1200, x: T + 1200, m: { p: "" } });
+      const room = bytes - Buffer.byteLength(empty);
+      const width = Buffer.byteLength(char);
+      return { p: char.repeat(Math.floor(room / width)) + "x".repeat(room % width) };
+    }
+
+    it("accepts a payload of exactly the limit, counted in bytes", async () => {
+      const sessions = f.sessions({ maxPayloadBytes: 1024 });
+      const { key } = await stored(sessions, dataOfSize(1024, "é"));
+      expect(Buffer.byteLength((await raw.get(key)) as string)).toBe(1024);
+    });
+
+    it("throws payload-too-large one byte over, before any Redis command, with no key and no cookie", async () => {
+      const keysBefore = await raw.keys(`${f.prefix}*`);
+      await f.log.take();
+      const sessions = f.sessions({ maxPayloadBytes: 1024 });
+      const s = await sessions.load(undefined);
+      Object.assign(s.data, dataOfSize(1026, "é"));
+      const error = await sessions.commit(s).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SessionError);
+      expect((error as SessionError).code).toBe("payload-too-large");
+      expect((error as SessionError).message).toBe(
+        "sessile: the session payload is over maxPayloadBytes (1024); store less in the session or raise the limit",
+      );
+      expect(s.id).toBeNull();
+      expect(await f.log.shapes()).toEqual([]);
+      expect((await raw.keys(`${f.prefix}*`)).sort()).toEqual(keysBefore.sort());
+    });
+
+    it("leaves an existing session untouched when its new payload is too large", async () => {
+      const sessions = f.sessions({ maxPayloadBytes: 1024 });
+      const { pair, key } = await stored(sessions);
+      const before = await raw.get(key);
+      await f.log.take();
+      const s = await sessions.load(pair);
+      s.data.big = "x".repeat(2000);
+      await expect(sessions.commit(s)).rejects.toMatchObject({ code: "payload-too-large" });
+      expect(await f.log.shapes()).toEqual(["GET"]);
+      expect(await raw.get(key)).toBe(before);
+    });
+
+    it("makes save() throw payload-too-large with no Redis command", async () => {
+      const sessions = f.sessions({ maxPayloadBytes: 1024 });
+      const s = await sessions.load(undefined);
+      s.data.big = "x".repeat(2000);
+      await expect(s.save()).rejects.toMatchObject({ code: "payload-too-large" });
+      expect(await f.log.shapes()).toEqual([]);
+    });
+
+    it.each<[string, () => unknown]>([
+      ["a BigInt", () => 10n],
+      [
+        "a cycle",
+        () => {
+          const a: Record<string, unknown> = {};
+          a.self = a;
+          return a;
+        },
+      ],
+    ])("throws serialize-failed for %s, before any Redis command", async (_name, make) => {
+      const sessions = f.sessions();
+      const s = await sessions.load(undefined);
+      s.data.bad = make();
+      const error = await sessions.commit(s).catch((e: unknown) => e);
+      expect((error as SessionError).code).toBe("serialize-failed");
+      expect((error as SessionError).message).toMatch(
+        /^sessile: the session data could not be serialized; keep it to JSON values/,
+      );
+      expect(await f.log.shapes()).toEqual([]);
+    });
+  });
+
+  describe("change detection", () => {
+    it.each<[string, (data: Record<string, unknown>) => void]>([
+      ["reading nested values", (d) => void JSON.stringify(d.cart)],
+      ["assigning the same values", (d) => Object.assign(d, { user: "ada", cart: { items: ["a"] } })],
+      [
+        "mutating then restoring a nested value",
+        (d) => {
+          const cart = d.cart as { items: string[] };
+          cart.items.push("b");
+          cart.items.pop();
+        },
+      ],
+      [
+        "adding then deleting a key",
+        (d) => {
+          d.temp = 1;
+          delete d.temp;
+        },
+      ],
+    ])("does not rewrite an unmodified session after %s", async (_name, act) => {
+      const sessions = f.sessions();
+      const { pair } = await stored(sessions, { user: "ada", cart: { items: ["a"] } });
+      const s = await sessions.load(pair);
+      act(s.data);
+      expect(await sessions.commit(s)).toEqual({ setCookie: undefined, vary: true });
+      expect(await f.log.shapes()).toEqual(["GET"]);
+    });
+
+    it("replacing data with an equal object costs one GET", async () => {
+      const sessions = f.sessions();
+      const { pair } = await stored(sessions);
+      const s = await sessions.load(pair);
+      s.data = { user: "ada" };
+      await sessions.commit(s);
+      expect(await f.log.shapes()).toEqual(["GET"]);
+    });
+
+    it("sends nothing for a new session whose only values are undefined", async () => {
+      const sessions = f.sessions();
+      const s = await sessions.load(undefined);
+      s.data.returnTo = undefined;
+      expect(await sessions.commit(s)).toEqual({ setCookie: undefined, vary: false });
+      expect(await f.log.shapes()).toEqual([]);
+    });
+
+    it("sends nothing for a new session that is only read", async () => {
+      const sessions = f.sessions();
+      const s = await sessions.load(undefined);
+      expect(s.data.user).toBeUndefined();
+      expect(s.peekFlash()).toEqual([]);
+      expect(s.verifyCsrfToken("x")).toBe(false);
+      expect(await sessions.commit(s)).toEqual({ setCookie: undefined, vary: false });
+      expect(await f.log.shapes()).toEqual([]);
+    });
+  });
+});

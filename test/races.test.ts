@@ -1,0 +1,225 @@
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  createSessions,
+  digestId,
+  type InvalidReason,
+  redisStore,
+  type SessionOptions,
+  type Sessions,
+  StoreError,
+} from "../src/index.js";
+import { CLIENT_KINDS } from "./helpers/clients.js";
+import { cookiePair, SECRET, useRedis } from "./helpers/sessions.js";
+
+describe.each(CLIENT_KINDS)("concurrent requests with %s", (kind) => {
+  const f = useRedis(kind);
+  let raw: Redis;
+
+  beforeAll(() => {
+    raw = new Redis(f.redis.url);
+  });
+  afterAll(() => {
+    raw.disconnect();
+  });
+  beforeEach(async () => {
+    await f.log.take();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function create(
+    options: Partial<SessionOptions> = {},
+  ): Promise<{ sessions: Sessions; pair: string; key: string; reasons: InvalidReason[] }> {
+    const reasons: InvalidReason[] = [];
+    const sessions = f.sessions({ onInvalid: (reason) => reasons.push(reason), ...options });
+    const s = await sessions.load(undefined);
+    s.data.user = "ada";
+    const r = await sessions.commit(s);
+    const key = f.prefix + digestId(s.id as string);
+    await f.log.take();
+    return { sessions, pair: cookiePair(r.setCookie), key, reasons };
+  }
+
+  async function exists(key: string): Promise<boolean> {
+    const n = await raw.exists(key);
+    await f.log.take();
+    return n === 1;
+  }
+
+  /** Request B logs the session out while request A still holds it. */
+  async function logout(sessions: Sessions, pair: string): Promise<void> {
+    const b = await sessions.load(pair);
+    await b.invalidate();
+    await sessions.commit(b);
+    await f.log.take();
+  }
+
+  it("a write after a concurrent invalidate() does not bring the session back", async () => {
+    const { sessions, pair, key, reasons } = await create();
+    const a = await sessions.load(pair);
+    await f.log.take();
+    await logout(sessions, pair);
+    a.data.cart = ["book"];
+    const r = await sessions.commit(a);
+    expect(await f.log.shapes()).toEqual(["SET XX EX"]);
+    expect(await exists(key)).toBe(false);
+    expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
+    expect(reasons).toEqual(["vanished"]);
+    expect((await sessions.load(pair)).isNew).toBe(true);
+  });
+
+  it("a due refresh after a concurrent invalidate() does not bring the session back", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(1_900_000_000_000);
+    const { sessions, pair, key, reasons } = await create();
+    const a = await sessions.load(pair);
+    await logout(sessions, pair);
+    vi.setSystemTime(1_900_000_100_000);
+    const r = await sessions.commit(a);
+    expect(await f.log.shapes()).toEqual(["SET XX EX"]);
+    expect(await exists(key)).toBe(false);
+    expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
+    expect(reasons).toEqual(["vanished"]);
+  });
+
+  it("save() after a concurrent invalidate() does not bring the session back", async () => {
+    const { sessions, pair, key, reasons } = await create();
+    const a = await sessions.load(pair);
+    await logout(sessions, pair);
+    a.data.step = 1;
+    await a.save();
+    expect(await exists(key)).toBe(false);
+    expect(reasons).toEqual(["vanished"]);
+    const r = await sessions.commit(a);
+    expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
+    expect(await exists(key)).toBe(false);
+  });
+
+  it("a write after the key expired in Redis does not recreate it", async () => {
+    const { sessions, pair, key, reasons } = await create();
+    const a = await sessions.load(pair);
+    await raw.del(key);
+    await f.log.take();
+    a.data.more = 1;
+    const r = await sessions.commit(a);
+    expect(await exists(key)).toBe(false);
+    expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
+    expect(reasons).toEqual(["vanished"]);
+  });
+
+  it("a write after a concurrent regenerate() does not bring the old id back", async () => {
+    const { sessions, pair, key, reasons } = await create();
+    const a = await sessions.load(pair);
+    const b = await sessions.load(pair);
+    b.regenerate();
+    await sessions.commit(b);
+    a.data.more = 1;
+    await sessions.commit(a);
+    expect(await exists(key)).toBe(false);
+    expect(reasons).toEqual(["vanished"]);
+  });
+
+  it("regenerate() after a concurrent invalidate() does not bring the session back under a new id", async () => {
+    const { sessions, pair, reasons } = await create();
+    const a = await sessions.load(pair);
+    await logout(sessions, pair);
+    const before = (await raw.keys(`${f.prefix}*`)).sort();
+    a.regenerate();
+    const r = await sessions.commit(a);
+    expect((await raw.keys(`${f.prefix}*`)).sort()).toEqual(before);
+    expect(r.setCookie ?? "").not.toMatch(/^session=[A-Za-z0-9_-]{43}\./);
+    expect(reasons).toEqual(["vanished"]);
+  });
+
+  it("two concurrent writers both land with SET XX, the later one winning", async () => {
+    const { sessions, pair, key } = await create();
+    const a = await sessions.load(pair);
+    const b = await sessions.load(pair);
+    a.data.from = "a";
+    b.data.from = "b";
+    await Promise.all([sessions.commit(a), sessions.commit(b)]);
+    expect((await f.log.shapes()).filter((s) => s.startsWith("SET"))).toEqual(["SET XX EX", "SET XX EX"]);
+    expect(await exists(key)).toBe(true);
+    expect(["a", "b"]).toContain((await sessions.load(pair)).data.from);
+  });
+
+  it("fifty concurrent new visitors get fifty distinct sessions", async () => {
+    const sessions = f.sessions();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const s = await sessions.load(undefined);
+        s.data.i = i;
+        return { r: await sessions.commit(s), id: s.id };
+      }),
+    );
+    expect(new Set(results.map(({ id }) => id)).size).toBe(50);
+    expect((await f.log.shapes()).filter((s) => s === "SET NX EX")).toHaveLength(50);
+  });
+});
+
+describe("a write whose outcome is unknown", () => {
+  const f = useRedis("ioredis");
+  let control: Redis;
+
+  beforeAll(() => {
+    control = new Redis(f.redis.url);
+  });
+  afterAll(() => {
+    control.disconnect();
+  });
+
+  it.each(CLIENT_KINDS)(
+    "with %s is reported as a StoreError and reaches Redis at most once",
+    async (kind) => {
+      const prefix = `${f.prefix}${kind}:`;
+      let store: ReturnType<typeof redisStore>;
+      let settle: () => Promise<void>;
+      let close: () => void;
+      if (kind === "ioredis") {
+        // commandTimeout gives up waiting for the reply while the command is already on the wire.
+        const client = new Redis(f.redis.url, { commandTimeout: 150, maxRetriesPerRequest: 0 });
+        client.on("error", () => {});
+        store = redisStore(client, { prefix });
+        settle = async () => void (await client.ping());
+        close = () => client.disconnect();
+      } else {
+        // socketTimeout drops the connection while the command waits for its reply.
+        const client = createClient({
+          url: f.redis.url,
+          socket: { socketTimeout: 150, reconnectStrategy: false },
+        });
+        client.on("error", () => {});
+        await client.connect();
+        store = redisStore(client, { prefix });
+        settle = async () => {};
+        close = () => {
+          if (client.isOpen) client.destroy();
+        };
+      }
+      try {
+        const sessions = createSessions({ store, secret: SECRET });
+        const s = await sessions.load(undefined);
+        s.data.n = 1;
+        await f.log.take();
+        // Writes wait while the server is paused; the client times out not knowing whether the SET ran.
+        await control.call("CLIENT", "PAUSE", "2000", "WRITE");
+        const error = await sessions.commit(s).catch((e: unknown) => e);
+        await control.call("CLIENT", "UNPAUSE");
+        await settle();
+        expect(error).toBeInstanceOf(StoreError);
+        expect(error).toMatchObject({ code: "store-failure", operation: "create" });
+        expect((error as Error).message).toMatch(/^sessile: the session store failed during create \(/);
+        const sets = (await f.log.take()).filter(
+          (command) => command[0] === "SET" && command[1]?.startsWith(prefix),
+        );
+        expect(sets.length).toBeLessThanOrEqual(1);
+      } finally {
+        await control.call("CLIENT", "UNPAUSE").catch(() => {});
+        close();
+      }
+    },
+  );
+});
