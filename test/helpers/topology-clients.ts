@@ -70,7 +70,9 @@ export async function connectClusterClient(
       maxRetriesPerRequest: 0,
     },
     clusterRetryStrategy: (times: number) => Math.min(100 * times, 1000),
-    retryDelayOnFailover: 200,
+    // 0: a command whose connection closed under it (its outcome unknown) fails instead of being re-sent;
+    // CLUSTERDOWN, TRYAGAIN, MOVED and ASK mean the command did not run, so those are still retried.
+    retryDelayOnFailover: 0,
     retryDelayOnClusterDown: 200,
     retryDelayOnTryAgain: 100,
     maxRedirections: 16,
