@@ -70,9 +70,10 @@ export async function connectClusterClient(
       maxRetriesPerRequest: 0,
     },
     clusterRetryStrategy: (times: number) => Math.min(100 * times, 1000),
-    // 0: a command whose connection closed under it (its outcome unknown) fails instead of being re-sent;
-    // CLUSTERDOWN, TRYAGAIN, MOVED and ASK mean the command did not run, so those are still retried.
-    retryDelayOnFailover: 0,
+    // After "Connection is closed." the command is re-sent once the slots are refreshed: this is what
+    // finds the promoted replica (0 left ioredis on the dead node for seconds). A re-sent SET XX or DEL
+    // is harmless; a re-sent SET NX that had landed makes the request fail with "id-collision".
+    retryDelayOnFailover: 200,
     retryDelayOnClusterDown: 200,
     retryDelayOnTryAgain: 100,
     maxRedirections: 16,
