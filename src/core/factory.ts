@@ -169,6 +169,11 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
     resetState(state, now);
   }
 
+  function vanish(state: SessionState, now: number): void {
+    report("vanished", "the session was deleted (logout or expiry) while this request was running");
+    resetState(state, now);
+  }
+
   /** Writes what the session needs written; at most one store round-trip. */
   async function persist(state: SessionState, now: number, cookieAllowed: boolean): Promise<void> {
     const empty = isEmpty(state);
@@ -189,17 +194,20 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
     const ttl = opts.redisTtl && end !== null ? end - now : null;
     if (creating) {
       const { id, key } = newId();
-      const created = await run(
-        oldKey === null ? "create" : "regenerate",
-        oldKey === null ? store.create(key, text, ttl) : store.replace(oldKey, key, text, ttl),
-      );
+      const { created, removed } =
+        oldKey === null
+          ? { created: await run("create", store.create(key, text, ttl)), removed: true }
+          : await run("regenerate", store.replace(oldKey, key, text, ttl));
       if (!created)
         throw new SessionError("id-collision", "sessile: a new session id already existed in the store");
+      if (!removed) {
+        // The old session was deleted while this request ran: undo the copy rather than resurrect it.
+        await run("regenerate", store.destroy(key));
+        return vanish(state, now);
+      }
       Object.assign(state, { key, id, issueCookie: true, clearCookie: false, regenerate: false });
     } else if (!(await run("update", store.update(oldKey, text, ttl)))) {
-      report("vanished", "the session was deleted (logout or expiry) while this request was running");
-      resetState(state, now);
-      return;
+      return vanish(state, now);
     }
     state.raw = text;
     state.expires = expires;
@@ -232,6 +240,12 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
         throw new SessionError(
           "invalid-argument",
           "sessile: adjustTimeout(null) would make a session that never expires; set absoluteTimeout or use redisTtl: false",
+        );
+      }
+      if (seconds !== null && seconds <= opts.touchInterval) {
+        throw new SessionError(
+          "invalid-argument",
+          `sessile: adjustTimeout(${seconds}) must be above touchInterval (${opts.touchInterval}), or the session would expire between refreshes`,
         );
       }
     },
@@ -268,6 +282,9 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
       await run("destroy", store.destroy(key));
       return null;
     }
+    // A session stored without any deadline (by LRU mode or an older configuration) under options that
+    // need a TTL adopts the idle timeout with a refresh due now, so its next write carries an expiry.
+    const adopt = payload.t === undefined && opts.redisTtl && opts.absoluteTimeout === null;
     const state = freshState(now, true);
     Object.assign(state, {
       key,
@@ -276,8 +293,8 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
       flash: payload.f,
       csrf: payload.k,
       createdAt: payload.c,
-      timeout: payload.t ?? null,
-      expires: payload.x ?? null,
+      timeout: adopt ? opts.idleTimeout : (payload.t ?? null),
+      expires: adopt ? now : (payload.x ?? null),
       cookieAge: payload.a,
       clearCookie: false,
     });

@@ -64,8 +64,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     async replace(oldKey, newKey, value, ttl) {
       const created = live(newKey) === undefined;
       if (created) write(newKey, value, ttl);
+      const removed = live(oldKey) !== undefined;
       entries.delete(oldKey);
-      return created;
+      return { created, removed };
     },
   };
 }

@@ -179,11 +179,11 @@ export function redisStore(client: RedisLikeClient, options: RedisStoreOptions =
     },
     async replace(oldKey, newKey, value, ttl) {
       // Issued together so the client writes both in one round-trip; neither waits for the other.
-      const [created] = await withDeadline(
+      const [created, removed] = await withDeadline(
         Promise.all([redis.set(prefix + newKey, value, "NX", ttl), redis.del(prefix + oldKey)]),
         timeout,
       );
-      return created !== null;
+      return { created: created !== null, removed: Number(removed) > 0 };
     },
   };
 }

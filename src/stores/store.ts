@@ -1,3 +1,9 @@
+/** What {@link SessionStore.replace} did. */
+export interface ReplaceResult {
+  readonly created: boolean;
+  readonly removed: boolean;
+}
+
 /**
  * Where sessions live. Keys passed in are digests of session ids (never the ids themselves); the
  * store adds its own prefix. Every operation touches one key, except `replace`, which touches two in
@@ -15,8 +21,12 @@ export interface SessionStore {
   update(key: string, value: string, ttl: number | null): Promise<boolean>;
   /** Deletes the key (`DEL`); a missing key is not an error. */
   destroy(key: string): Promise<void>;
-  /** Creates `newKey` (`SET NX`) and deletes `oldKey` in one round-trip; resolves `false` if `newKey` existed. */
-  replace(oldKey: string, newKey: string, value: string, ttl: number | null): Promise<boolean>;
+  /**
+   * Creates `newKey` (`SET NX`) and deletes `oldKey` in one round-trip. `created` is `false` if `newKey`
+   * existed; `removed` is `false` if `oldKey` was already gone (a concurrent logout), so the caller can
+   * undo the creation rather than bring the session back.
+   */
+  replace(oldKey: string, newKey: string, value: string, ttl: number | null): Promise<ReplaceResult>;
   /**
    * The backend's eviction policy (Redis `maxmemory-policy`), when it can be read. LRU mode asks once
    * and reports a policy that never evicts keys without a TTL through `debuglog("sessile")`.

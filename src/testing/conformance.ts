@@ -91,9 +91,18 @@ export function storeConformanceCases(
         const oldKey = freshKey();
         const newKey = freshKey();
         await store.create(oldKey, "v", 60);
-        assert.equal(await store.replace(oldKey, newKey, "v2", 60), true);
+        assert.deepEqual(await store.replace(oldKey, newKey, "v2", 60), { created: true, removed: true });
         assert.equal(await store.get(oldKey), null);
         assert.equal(await store.get(newKey), "v2");
+      },
+    },
+    {
+      name: "replace() reports an old key that was already gone",
+      async run() {
+        const store = await makeStore();
+        const newKey = freshKey();
+        assert.deepEqual(await store.replace(freshKey(), newKey, "v", 60), { created: true, removed: false });
+        await store.destroy(newKey);
       },
     },
     {

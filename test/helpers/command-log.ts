@@ -12,7 +12,7 @@ export type Command = readonly string[];
 export class CommandLog {
   readonly #url: string;
   readonly #prefix: string;
-  #monitor: Redis | undefined;
+  #monitor: Awaited<ReturnType<Redis["monitor"]>> | undefined;
   #control: Redis | undefined;
   #seen: Command[] = [];
   #waiting = new Map<string, () => void>();
@@ -25,8 +25,9 @@ export class CommandLog {
   async start(): Promise<void> {
     this.#control = new Redis(this.#url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await this.#control.connect();
-    this.#monitor = new Redis(this.#url, { lazyConnect: true });
-    const monitor = await this.#monitor.monitor();
+    const monitor = await new Redis(this.#url, { lazyConnect: true }).monitor();
+    monitor.on("error", () => {});
+    this.#monitor = monitor;
     monitor.on("monitor", (_time: string, args: string[]) => {
       const [name, first] = args;
       if (name?.toLowerCase() === "echo" && first !== undefined && this.#waiting.has(first)) {
