@@ -1,57 +1,22 @@
-import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { digestId, type InvalidReason, type SessionOptions, type Sessions } from "../src/index.js";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { digestId, type Sessions } from "../src/index.js";
 import { CLIENT_KINDS } from "./helpers/clients.js";
-import { cookiePair, useRedis } from "./helpers/sessions.js";
+import { useFakeClock } from "./helpers/clock.js";
+import { cookiePair, createStored, type StoredSession, useRedis } from "./helpers/sessions.js";
 
 /** The fake clock starts here, in whole seconds since the epoch. */
 const T = 1_900_000_000;
 
-/** Moves the fake clock to `T + seconds`. */
-function at(seconds: number): void {
-  vi.setSystemTime((T + seconds) * 1000);
-}
-
 describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
   const f = useRedis(kind);
-  let raw: Redis;
+  const { at } = useFakeClock(T);
 
-  beforeAll(() => {
-    raw = new Redis(f.redis.url);
-  });
-  afterAll(() => {
-    raw.disconnect();
-  });
   beforeEach(async () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    at(0);
     await f.log.take();
   });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  interface Stored {
-    sessions: Sessions;
-    pair: string;
-    key: string;
-    reasons: InvalidReason[];
-  }
-
-  /** A session created at the current fake time with `options`, and its cookie. */
-  async function create(options: Partial<SessionOptions> = {}): Promise<Stored> {
-    const reasons: InvalidReason[] = [];
-    const sessions = f.sessions({ onInvalid: (reason) => reasons.push(reason), ...options });
-    const s = await sessions.load(undefined);
-    s.data.user = "ada";
-    const r = await sessions.commit(s);
-    const key = f.prefix + digestId(s.id as string);
-    await f.log.take();
-    return { sessions, pair: cookiePair(r.setCookie), key, reasons };
-  }
 
   /** One request that only reads the session; returns the Set-Cookie it produced. */
-  async function read({ sessions, pair }: Stored): Promise<string | undefined> {
+  async function read({ sessions, pair }: StoredSession): Promise<string | undefined> {
     const s = await sessions.load(pair);
     void s.data.user;
     return (await sessions.commit(s)).setCookie;
@@ -59,14 +24,14 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
 
   /** The stored payload, after draining the command log of the GET itself. */
   async function payload(key: string): Promise<Record<string, unknown>> {
-    const text = await raw.get(key);
+    const text = await f.raw.get(key);
     await f.log.take();
     return JSON.parse(text as string);
   }
 
   /** PTTL of `key` in milliseconds, after draining the command log of the PTTL itself. */
   async function pttl(key: string): Promise<number> {
-    const ms = await raw.pttl(key);
+    const ms = await f.raw.pttl(key);
     await f.log.take();
     return ms;
   }
@@ -80,13 +45,13 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
 
   describe("idle timeout", () => {
     it("creates the key with EX idleTimeout", async () => {
-      const { key } = await create();
+      const { key } = await createStored(f);
       expect(await payload(key)).toMatchObject({ c: T, t: 1200, x: T + 1200 });
       await expectTtl(key, 1200);
     });
 
     it("loads the session until its stored expiry and expires it at now >= x even if the key exists", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       at(1199);
       expect((await stored.sessions.load(stored.pair)).data.user).toBe("ada");
       at(1200);
@@ -94,12 +59,12 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       expect(s.isNew).toBe(true);
       expect(stored.reasons).toEqual(["expired"]);
       expect(await f.log.shapes()).toEqual(["GET", "GET", "DEL"]);
-      expect(await raw.exists(stored.key)).toBe(0);
+      expect(await f.raw.exists(stored.key)).toBe(0);
       expect((await stored.sessions.commit(s)).setCookie).toMatch(/^session=; Max-Age=0;/);
     });
 
     it("ends an idle session between idleTimeout - touchInterval and idleTimeout after its last request", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       at(59);
       await read(stored);
       at(59 + 1141);
@@ -110,7 +75,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
 
   describe("LRU mode (redisTtl: false)", () => {
     it("writes without a TTL, enforces the stored expiry on load and deletes the stale key", async () => {
-      const stored = await create({ redisTtl: false });
+      const stored = await createStored(f, { redisTtl: false });
       expect(await pttl(stored.key)).toBe(-1);
       at(30);
       const s = await stored.sessions.load(stored.pair);
@@ -124,11 +89,11 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       expect((await stored.sessions.load(stored.pair)).isNew).toBe(true);
       expect(stored.reasons).toEqual(["expired"]);
       expect(await f.log.shapes()).toEqual(["GET", "DEL"]);
-      expect(await raw.exists(stored.key)).toBe(0);
+      expect(await f.raw.exists(stored.key)).toBe(0);
     });
 
     it("keeps a session with no timeout at all, with no t or x stored", async () => {
-      const stored = await create({ redisTtl: false, idleTimeout: null });
+      const stored = await createStored(f, { redisTtl: false, idleTimeout: null });
       expect(await payload(stored.key)).toEqual({ v: 1, c: T, m: { user: "ada" } });
       at(10 * 365 * 24 * 3600);
       expect(await read(stored)).toBeUndefined();
@@ -138,14 +103,14 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
 
   describe("touchInterval", () => {
     it("does not write an unchanged session before the interval has passed", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       at(59);
       expect(await read(stored)).toBeUndefined();
       expect(await f.log.shapes()).toEqual(["GET"]);
     });
 
     it("refreshes an unchanged session once the interval has passed: SET XX EX with a new stored expiry", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       at(60);
       expect(await read(stored)).toBeUndefined();
       expect(await f.log.shapes()).toEqual(["GET", "SET XX EX"]);
@@ -154,7 +119,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
     });
 
     it("keeps the stored expiry on a write that is not a refresh, with EX x - now", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       at(30);
       const s = await stored.sessions.load(stored.pair);
       s.data.more = 1;
@@ -165,7 +130,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
     });
 
     it("gives no write for 100 reads inside the interval", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       for (let i = 0; i < 100; i++) {
         vi.setSystemTime(T * 1000 + i * 590);
         await read(stored);
@@ -176,7 +141,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
     });
 
     it("gives exactly one write for 100 reads spanning one refresh", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       for (let i = 0; i < 100; i++) {
         vi.setSystemTime((T + 30) * 1000 + i * 590);
         await read(stored);
@@ -185,7 +150,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
     });
 
     it("refreshes on every request when it is 0", async () => {
-      const stored = await create({ touchInterval: 0 });
+      const stored = await createStored(f, { touchInterval: 0 });
       at(1);
       await read(stored);
       at(2);
@@ -195,7 +160,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
     });
 
     it("is bypassed by touch()", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       at(10);
       const s = await stored.sessions.load(stored.pair);
       s.touch();
@@ -207,7 +172,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
 
   describe("cookie Max-Age", () => {
     it("re-sends the cookie on a refresh and never otherwise when cookie.maxAge is set", async () => {
-      const stored = await create({ cookie: { maxAge: 86400 } });
+      const stored = await createStored(f, { cookie: { maxAge: 86400 } });
       at(30);
       const s = await stored.sessions.load(stored.pair);
       s.data.more = 1;
@@ -221,7 +186,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
     });
 
     it("does not re-send a browser-session cookie on a refresh", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       at(60);
       expect(await read(stored)).toBeUndefined();
       expect(await f.log.shapes()).toEqual(["GET", "SET XX EX"]);
@@ -232,12 +197,12 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
     const options = { absoluteTimeout: 3000 };
 
     it("sends the smaller of the idle and absolute deadlines as the TTL", async () => {
-      const { key } = await create({ absoluteTimeout: 600 });
+      const { key } = await createStored(f, { absoluteTimeout: 600 });
       await expectTtl(key, 600);
     });
 
     it("never pushes the TTL past createdAt + absoluteTimeout", async () => {
-      const stored = await create(options);
+      const stored = await createStored(f, options);
       for (let now = 100; now < 3000; now += 290) {
         at(now);
         await read(stored);
@@ -249,7 +214,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
     });
 
     it("ends the session at createdAt + absoluteTimeout however active it is", async () => {
-      const stored = await create(options);
+      const stored = await createStored(f, options);
       for (const now of [1000, 2000, 2950]) {
         at(now);
         await read(stored);
@@ -259,11 +224,11 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       at(3000);
       expect((await stored.sessions.load(stored.pair)).isNew).toBe(true);
       expect(stored.reasons).toEqual(["expired"]);
-      expect(await raw.exists(stored.key)).toBe(0);
+      expect(await f.raw.exists(stored.key)).toBe(0);
     });
 
     it("deletes instead of writing when the deadline passes during the request", async () => {
-      const stored = await create({ ...options, idleTimeout: 5000 });
+      const stored = await createStored(f, { ...options, idleTimeout: 5000 });
       at(2999);
       const s = await stored.sessions.load(stored.pair);
       s.data.more = 1;
@@ -271,11 +236,11 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       const r = await stored.sessions.commit(s);
       expect(await f.log.shapes()).toEqual(["GET", "DEL"]);
       expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
-      expect(await raw.exists(stored.key)).toBe(0);
+      expect(await f.raw.exists(stored.key)).toBe(0);
     });
 
     it("deletes instead of writing in LRU mode too", async () => {
-      const stored = await create({ ...options, idleTimeout: 5000, redisTtl: false });
+      const stored = await createStored(f, { ...options, idleTimeout: 5000, redisTtl: false });
       at(2999);
       const s = await stored.sessions.load(stored.pair);
       s.data.more = 1;
@@ -287,7 +252,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
 
   describe("session.adjustTimeout()", () => {
     it("stores the session's own idle timeout and extends the expiry now", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       at(10);
       const s = await stored.sessions.load(stored.pair);
       s.adjustTimeout(7200);
@@ -301,7 +266,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
     });
 
     it("with null keeps the session until the absolute deadline only", async () => {
-      const stored = await create({ absoluteTimeout: 3000 });
+      const stored = await createStored(f, { absoluteTimeout: 3000 });
       const s = await stored.sessions.load(stored.pair);
       s.adjustTimeout(null);
       await stored.sessions.commit(s);
@@ -315,12 +280,12 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
     });
 
     it("with null throws when no absolute timeout would end the session", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       const s = await stored.sessions.load(stored.pair);
       expect(() => s.adjustTimeout(null)).toThrow(
         /^sessile: adjustTimeout\(null\) would make a session that never expires; set absoluteTimeout or use redisTtl: false$/,
       );
-      const lru = await create({ redisTtl: false });
+      const lru = await createStored(f, { redisTtl: false });
       const t = await lru.sessions.load(lru.pair);
       t.adjustTimeout(null);
       await lru.sessions.commit(t);
@@ -328,7 +293,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
     });
 
     it("keeps an active session alive even when its timeout is shorter than touchInterval", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       const s = await stored.sessions.load(stored.pair);
       let rejected = false;
       try {
@@ -351,15 +316,15 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
 
   describe("expiry invariants", () => {
     it("never sends a SET without EX for a stored session that has no t, unless in LRU mode", async () => {
-      const stored = await create();
-      await raw.set(stored.key, JSON.stringify({ v: 1, c: T, m: { user: "ada" } }), "EX", 1200);
+      const stored = await createStored(f);
+      await f.raw.set(stored.key, JSON.stringify({ v: 1, c: T, m: { user: "ada" } }), "EX", 1200);
       await f.log.take();
       const s = await stored.sessions.load(stored.pair);
       s.data.more = 1;
       await stored.sessions.commit(s);
       const shapes = await f.log.shapes();
       for (const shape of shapes.filter((x) => x.startsWith("SET"))) expect(shape).toMatch(/ EX$/);
-      if ((await raw.exists(stored.key)) === 1) {
+      if ((await f.raw.exists(stored.key)) === 1) {
         const ms = await pttl(stored.key);
         expect(ms).toBeGreaterThan(0);
         expect(ms).toBeLessThanOrEqual(1200 * 1000);
@@ -368,7 +333,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
 
     it("keeps 0 < PTTL <= min(idle, createdAt + absolute - now) after every kind of write", async () => {
       const options = { absoluteTimeout: 2000, idleTimeout: 900, touchInterval: 60 };
-      const stored = await create(options);
+      const stored = await createStored(f, options);
       const check = async (now: number) => {
         const { t } = await payload(stored.key);
         const ms = await pttl(stored.key);
@@ -404,7 +369,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
 
   describe("session.regenerate()", () => {
     it("moves the data to a new key with SET NX EX, deletes the old key and keeps createdAt", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       at(100);
       const s = await stored.sessions.load(stored.pair);
       s.regenerate();
@@ -414,7 +379,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       expect(shapes.slice(1).sort()).toEqual(["DEL", "SET NX EX"]);
       const newKey = f.prefix + digestId(s.id as string);
       expect(newKey).not.toBe(stored.key);
-      expect(await raw.exists(stored.key)).toBe(0);
+      expect(await f.raw.exists(stored.key)).toBe(0);
       expect(await payload(newKey)).toEqual({ v: 1, c: T, t: 1200, x: T + 100 + 1200, m: { user: "ada" } });
       await expectTtl(newKey, 1200);
       expect((await stored.sessions.load(stored.pair)).isNew).toBe(true);
@@ -436,10 +401,10 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
 
   describe("session.invalidate()", () => {
     it("deletes the key before the commit and the commit clears the cookie", async () => {
-      const stored = await create({ cookie: { path: "/app", domain: "example.com" } });
+      const stored = await createStored(f, { cookie: { path: "/app", domain: "example.com" } });
       const s = await stored.sessions.load(stored.pair);
       await s.invalidate();
-      expect(await raw.exists(stored.key)).toBe(0);
+      expect(await f.raw.exists(stored.key)).toBe(0);
       expect(s.data).toEqual({});
       expect(s.isNew).toBe(true);
       const r = await stored.sessions.commit(s, { failed: true });
@@ -452,7 +417,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
 
   describe("invalidateEmpty", () => {
     it("deletes a session whose values were all set to undefined, as JSON would drop them", async () => {
-      const stored = await create();
+      const stored = await createStored(f);
       const s = await stored.sessions.load(stored.pair);
       s.data.user = undefined;
       const r = await stored.sessions.commit(s);
@@ -461,7 +426,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
     });
 
     it("when false, keeps and rewrites an emptied session without clearing its cookie", async () => {
-      const stored = await create({ invalidateEmpty: false });
+      const stored = await createStored(f, { invalidateEmpty: false });
       const s = await stored.sessions.load(stored.pair);
       delete s.data.user;
       const r = await stored.sessions.commit(s);
