@@ -1,6 +1,5 @@
 import { createHmac } from "node:crypto";
-import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   digestId,
   generateSessionId,
@@ -9,47 +8,24 @@ import {
   type Sessions,
 } from "../src/index.js";
 import { CLIENT_KINDS } from "./helpers/clients.js";
-import { cookiePair, SECRET, useRedis } from "./helpers/sessions.js";
+import { useFakeClock } from "./helpers/clock.js";
+import { cookiePair, createStored, SECRET, useRedis } from "./helpers/sessions.js";
 
 const T = 1_900_000_000;
 const CLEARED =
   /^session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=\/; HttpOnly; SameSite=Lax$/;
 
-function at(seconds: number): void {
-  vi.setSystemTime((T + seconds) * 1000);
-}
-
 describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) => {
   const f = useRedis(kind);
-  let raw: Redis;
+  const { at } = useFakeClock(T);
 
-  beforeAll(() => {
-    raw = new Redis(f.redis.url);
-  });
-  afterAll(() => {
-    raw.disconnect();
-  });
   beforeEach(async () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    at(0);
     await f.log.take();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
   });
 
   function factory(options: Partial<SessionOptions> = {}): { sessions: Sessions; reasons: InvalidReason[] } {
     const reasons: InvalidReason[] = [];
     return { sessions: f.sessions({ onInvalid: (reason) => reasons.push(reason), ...options }), reasons };
-  }
-
-  async function stored(options: Partial<SessionOptions> = {}): Promise<{ pair: string; key: string }> {
-    const sessions = f.sessions(options);
-    const s = await sessions.load(undefined);
-    s.data.user = "ada";
-    const r = await sessions.commit(s);
-    await f.log.take();
-    return { pair: cookiePair(r.setCookie), key: f.prefix + digestId(s.id as string) };
   }
 
   describe("bad signature, malformed or oversized cookie", () => {
@@ -105,8 +81,8 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
     });
 
     it("treats a key Redis has expired the same way", async () => {
-      const { pair, key } = await stored();
-      await raw.del(key);
+      const { pair, key } = await createStored(f);
+      await f.raw.del(key);
       await f.log.take();
       const { sessions, reasons } = factory();
       const r = await sessions.commit(await sessions.load(pair));
@@ -118,8 +94,8 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
 
   describe("stored payload corrupt or expired by its own timestamps", () => {
     it("sends GET, DEL for a corrupt payload, starts a new session and reports corrupt", async () => {
-      const { pair, key } = await stored();
-      await raw.set(key, "{corrupt", "EX", 600);
+      const { pair, key } = await createStored(f);
+      await f.raw.set(key, "{corrupt", "EX", 600);
       await f.log.take();
       const { sessions, reasons } = factory();
       const s = await sessions.load(pair);
@@ -130,7 +106,7 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
     });
 
     it("sends GET, DEL for a payload past its idle timeout and reports expired", async () => {
-      const { pair } = await stored();
+      const { pair } = await createStored(f);
       at(1200);
       const { sessions, reasons } = factory();
       const s = await sessions.load(pair);
@@ -141,7 +117,7 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
     });
 
     it("sends GET, DEL for a payload past its absolute timeout and reports expired", async () => {
-      const { pair } = await stored({ absoluteTimeout: 100 });
+      const { pair } = await createStored(f, { absoluteTimeout: 100 });
       at(100);
       const { sessions, reasons } = factory({ absoluteTimeout: 100 });
       expect((await sessions.load(pair)).isNew).toBe(true);
@@ -150,7 +126,7 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
     });
 
     it("writes the handler's data as a new session with SET NX EX after the DEL", async () => {
-      const { pair } = await stored();
+      const { pair } = await createStored(f);
       at(1300);
       const { sessions } = factory();
       const s = await sessions.load(pair);
@@ -163,7 +139,7 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
 
   describe("SET … XX finds the key gone", () => {
     it("resurrects nothing, clears the cookie and reports vanished", async () => {
-      const { pair, key } = await stored();
+      const { pair, key } = await createStored(f);
       const { sessions, reasons } = factory();
       const s = await sessions.load(pair);
       const b = await f.sessions().load(pair);
@@ -174,27 +150,27 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
       expect(await f.log.shapes()).toEqual(["SET XX EX"]);
       expect(r.setCookie).toMatch(CLEARED);
       expect(reasons).toEqual(["vanished"]);
-      expect(await raw.exists(key)).toBe(0);
+      expect(await f.raw.exists(key)).toBe(0);
     });
   });
 
   describe("refresh due", () => {
     it("sends GET then SET XX EX with a new stored expiry for an unchanged session", async () => {
-      const { pair, key } = await stored();
+      const { pair, key } = await createStored(f);
       at(60);
       const { sessions } = factory();
       const s = await sessions.load(pair);
       void s.data.user;
       expect((await sessions.commit(s)).setCookie).toBeUndefined();
       expect(await f.log.shapes()).toEqual(["GET", "SET XX EX"]);
-      expect(JSON.parse((await raw.get(key)) as string)).toMatchObject({ x: T + 60 + 1200 });
-      const ms = await raw.pttl(key);
+      expect(JSON.parse((await f.raw.get(key)) as string)).toMatchObject({ x: T + 60 + 1200 });
+      const ms = await f.raw.pttl(key);
       expect(ms).toBeGreaterThan(1198 * 1000);
       expect(ms).toBeLessThanOrEqual(1200 * 1000);
     });
 
     it("sends only GET one second before it is due", async () => {
-      const { pair } = await stored();
+      const { pair } = await createStored(f);
       at(59);
       const { sessions } = factory();
       await sessions.commit(await sessions.load(pair));
@@ -211,11 +187,11 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
       s.data.n = 1;
       await sessions.commit(s);
       expect(await f.log.shapes()).toEqual(["SET NX"]);
-      expect(await raw.pttl(f.prefix + digestId(s.id as string))).toBe(-1);
+      expect(await f.raw.pttl(f.prefix + digestId(s.id as string))).toBe(-1);
     });
 
     it("reads with one GET and writes with SET XX and no EX", async () => {
-      const { pair } = await stored(lru);
+      const { pair } = await createStored(f, lru);
       const { sessions } = factory(lru);
       await sessions.commit(await sessions.load(pair));
       const s = await sessions.load(pair);
@@ -225,7 +201,7 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
     });
 
     it("refreshes with SET XX and no EX", async () => {
-      const { pair } = await stored(lru);
+      const { pair } = await createStored(f, lru);
       at(60);
       const { sessions } = factory(lru);
       await sessions.commit(await sessions.load(pair));
@@ -233,7 +209,7 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
     });
 
     it("regenerates with SET NX and DEL, no EX", async () => {
-      const { pair } = await stored(lru);
+      const { pair } = await createStored(f, lru);
       const { sessions } = factory(lru);
       const s = await sessions.load(pair);
       s.regenerate();
@@ -244,7 +220,7 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
     });
 
     it("invalidates with GET, DEL", async () => {
-      const { pair } = await stored(lru);
+      const { pair } = await createStored(f, lru);
       const { sessions } = factory(lru);
       const s = await sessions.load(pair);
       await s.invalidate();
@@ -253,7 +229,7 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
     });
 
     it("sends GET, DEL for a session past its stored expiry", async () => {
-      const { pair } = await stored(lru);
+      const { pair } = await createStored(f, lru);
       at(1200);
       const { sessions, reasons } = factory(lru);
       expect((await sessions.load(pair)).isNew).toBe(true);
