@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { digestId, type InvalidReason, SessionError, type Sessions } from "../src/index.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { digestId, type InvalidReason, SessionError } from "../src/index.js";
 import { CLIENT_KINDS } from "./helpers/clients.js";
-import { cookiePair, SECRET, useRedis } from "./helpers/sessions.js";
+import { useFakeClock } from "./helpers/clock.js";
+import { cookiePair, createStored, SECRET, useRedis } from "./helpers/sessions.js";
 
 /** A fixed "now" in whole seconds, so payloads can be compared byte for byte. */
 const T = 1_900_000_000;
@@ -21,41 +22,17 @@ function ownPoisonKeys(value: unknown, path = "data"): string[] {
 
 describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
   const f = useRedis(kind);
-  let raw: Redis;
+  useFakeClock(T);
 
-  beforeAll(() => {
-    raw = new Redis(f.redis.url);
-  });
-  afterAll(() => {
-    raw.disconnect();
-  });
   beforeEach(async () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(T * 1000);
     await f.log.take();
   });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  /** A stored session: its cookie pair, id and full Redis key. */
-  async function stored(
-    sessions: Sessions = f.sessions(),
-    data: Record<string, unknown> = { user: "ada" },
-  ): Promise<{ pair: string; id: string; key: string }> {
-    const s = await sessions.load(undefined);
-    Object.assign(s.data, data);
-    const r = await sessions.commit(s);
-    await f.log.take();
-    const id = s.id as string;
-    return { pair: cookiePair(r.setCookie), id, key: f.prefix + digestId(id) };
-  }
 
   describe("format", () => {
     it("is {v,c,t,x,m} in whole seconds under prefix + sha256(id)", async () => {
-      const { key, id } = await stored();
+      const { key, id } = await createStored(f);
       expect(key).toBe(`${f.prefix}${digestId(id)}`);
-      expect(JSON.parse((await raw.get(key)) as string)).toEqual({
+      expect(JSON.parse((await f.raw.get(key)) as string)).toEqual({
         v: 1,
         c: T,
         t: 1200,
@@ -74,7 +51,7 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
       s.adjustCookieMaxAge(3600);
       await sessions.commit(s);
       const key = f.prefix + digestId(s.id as string);
-      expect(JSON.parse((await raw.get(key)) as string)).toEqual({
+      expect(JSON.parse((await f.raw.get(key)) as string)).toEqual({
         v: 1,
         c: T,
         t: 1200,
@@ -87,8 +64,8 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
     });
 
     it("omits t and x when the session has no idle timeout", async () => {
-      const { key } = await stored(f.sessions({ idleTimeout: null, absoluteTimeout: 600 }));
-      expect(JSON.parse((await raw.get(key)) as string)).toEqual({ v: 1, c: T, m: { user: "ada" } });
+      const { key } = await createStored(f, { idleTimeout: null, absoluteTimeout: 600 });
+      expect(JSON.parse((await f.raw.get(key)) as string)).toEqual({ v: 1, c: T, m: { user: "ada" } });
     });
 
     it("uses a custom serializer both ways", async () => {
@@ -96,9 +73,8 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
         stringify: (value: unknown) => `b64:${Buffer.from(JSON.stringify(value)).toString("base64")}`,
         parse: (text: string) => JSON.parse(Buffer.from(text.slice(4), "base64").toString()),
       };
-      const sessions = f.sessions({ serializer });
-      const { key, pair } = await stored(sessions);
-      expect(await raw.get(key)).toMatch(/^b64:[A-Za-z0-9+/=]+$/);
+      const { sessions, key, pair } = await createStored(f, { serializer });
+      expect(await f.raw.get(key)).toMatch(/^b64:[A-Za-z0-9+/=]+$/);
       expect((await sessions.load(pair)).data.user).toBe("ada");
     });
   });
@@ -117,8 +93,8 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
       );
       const secrets: string[] = [SECRET];
       try {
-        const sessions = f.sessions();
-        const first = await stored(sessions);
+        const first = await createStored(f);
+        const { sessions } = first;
         secrets.push(first.id, cookiePair(first.pair).split("=")[1] as string);
         let s = await sessions.load(first.pair);
         s.data.more = 1;
@@ -128,14 +104,14 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
         const r = await sessions.commit(s);
         const second = cookiePair(r.setCookie);
         secrets.push(s.id as string, second.split("=")[1] as string);
-        const keys = await raw.keys(`${f.prefix}*`);
+        const keys = await f.raw.keys(`${f.prefix}*`);
         expect(keys).toContain(`${f.prefix}${digestId(s.id as string)}`);
         expect(keys).not.toContain(first.key);
-        const scanned = await raw.scan("0", "MATCH", `${f.prefix}*`, "COUNT", "1000");
+        const scanned = await f.raw.scan("0", "MATCH", `${f.prefix}*`, "COUNT", "1000");
         s = await sessions.load(second);
         await s.invalidate();
         await sessions.commit(s);
-        await raw.echo(marker);
+        await f.raw.echo(marker);
         await done;
         for (const text of [...lines, ...scanned[1]]) {
           for (const secret of secrets) expect(text).not.toContain(secret);
@@ -178,8 +154,8 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
         `{${head},"m":{"user":"ada","\\u0063onstructor":{"\\u0070rototype":{"polluted":"escaped-ctor"}}}}`,
       ],
     ])("drops %s and reaches no prototype", async (_name, text) => {
-      const { pair, key } = await stored();
-      await raw.set(key, text, "EX", 600);
+      const { pair, key } = await createStored(f);
+      await f.raw.set(key, text, "EX", 600);
       await f.log.take();
       const reasons: InvalidReason[] = [];
       const sessions = f.sessions({ onInvalid: (reason) => reasons.push(reason) });
@@ -236,8 +212,8 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
         json({ m: { pad: "é".repeat(700) } }),
       ],
     ])("treats %s as corrupt: GET, DEL, fresh session, cookie cleared", async (_name, text) => {
-      const { pair, key } = await stored();
-      await raw.set(key, text, "EX", 600);
+      const { pair, key } = await createStored(f);
+      await f.raw.set(key, text, "EX", 600);
       await f.log.take();
       const events: [InvalidReason, string][] = [];
       const sessions = f.sessions({
@@ -249,19 +225,19 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
       expect(s.data).toEqual({});
       expect(events.map(([reason]) => reason)).toEqual(["corrupt"]);
       expect(await f.log.shapes()).toEqual(["GET", "DEL"]);
-      expect(await raw.exists(key)).toBe(0);
+      expect(await f.raw.exists(key)).toBe(0);
       const r = await sessions.commit(s);
       expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
     });
 
     it.each<[string, (key: string) => Promise<unknown>]>([
-      ["a hash", (key) => raw.hset(key, "m", "{}")],
-      ["a list", (key) => raw.rpush(key, "{}")],
-      ["a set", (key) => raw.sadd(key, "{}")],
-      ["a sorted set", (key) => raw.zadd(key, 1, "{}")],
+      ["a hash", (key) => f.raw.hset(key, "m", "{}")],
+      ["a list", (key) => f.raw.rpush(key, "{}")],
+      ["a set", (key) => f.raw.sadd(key, "{}")],
+      ["a sorted set", (key) => f.raw.zadd(key, 1, "{}")],
     ])("treats %s at the key as corrupt: GET, DEL, fresh session", async (_name, write) => {
-      const { pair, key } = await stored();
-      await raw.del(key);
+      const { pair, key } = await createStored(f);
+      await f.raw.del(key);
       await write(key);
       await f.log.take();
       const reasons: InvalidReason[] = [];
@@ -271,7 +247,7 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
       expect(reasons).toEqual(["corrupt"]);
       const shapes = await f.log.shapes();
       expect(shapes).toEqual(["GET", "DEL"]);
-      expect(await raw.exists(key)).toBe(0);
+      expect(await f.raw.exists(key)).toBe(0);
       s.data.n = 1;
       expect(cookiePair((await sessions.commit(s)).setCookie)).not.toBe(pair);
     });
@@ -288,8 +264,8 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
       ],
       ["unknown extra fields", JSON.stringify({ ...valid, z: 1 })],
     ])("accepts %s", async (_name, text) => {
-      const { pair, key } = await stored();
-      await raw.set(key, text, "EX", 600);
+      const { pair, key } = await createStored(f);
+      await f.raw.set(key, text, "EX", 600);
       const s = await f.sessions().load(pair);
       expect(s.isNew).toBe(false);
       expect(s.data.user).toBe("ada");
@@ -306,13 +282,12 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
     }
 
     it("accepts a payload of exactly the limit, counted in bytes", async () => {
-      const sessions = f.sessions({ maxPayloadBytes: 1024 });
-      const { key } = await stored(sessions, dataOfSize(1024, "é"));
-      expect(Buffer.byteLength((await raw.get(key)) as string)).toBe(1024);
+      const { key } = await createStored(f, { maxPayloadBytes: 1024 }, dataOfSize(1024, "é"));
+      expect(Buffer.byteLength((await f.raw.get(key)) as string)).toBe(1024);
     });
 
     it("throws payload-too-large one byte over, before any Redis command, with no key and no cookie", async () => {
-      const keysBefore = await raw.keys(`${f.prefix}*`);
+      const keysBefore = await f.raw.keys(`${f.prefix}*`);
       await f.log.take();
       const sessions = f.sessions({ maxPayloadBytes: 1024 });
       const s = await sessions.load(undefined);
@@ -325,19 +300,18 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
       );
       expect(s.id).toBeNull();
       expect(await f.log.shapes()).toEqual([]);
-      expect((await raw.keys(`${f.prefix}*`)).sort()).toEqual(keysBefore.sort());
+      expect((await f.raw.keys(`${f.prefix}*`)).sort()).toEqual(keysBefore.sort());
     });
 
     it("leaves an existing session untouched when its new payload is too large", async () => {
-      const sessions = f.sessions({ maxPayloadBytes: 1024 });
-      const { pair, key } = await stored(sessions);
-      const before = await raw.get(key);
+      const { sessions, pair, key } = await createStored(f, { maxPayloadBytes: 1024 });
+      const before = await f.raw.get(key);
       await f.log.take();
       const s = await sessions.load(pair);
       s.data.big = "x".repeat(2000);
       await expect(sessions.commit(s)).rejects.toMatchObject({ code: "payload-too-large" });
       expect(await f.log.shapes()).toEqual(["GET"]);
-      expect(await raw.get(key)).toBe(before);
+      expect(await f.raw.get(key)).toBe(before);
     });
 
     it("makes save() throw payload-too-large with no Redis command", async () => {
@@ -391,8 +365,7 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
         },
       ],
     ])("does not rewrite an unmodified session after %s", async (_name, act) => {
-      const sessions = f.sessions();
-      const { pair } = await stored(sessions, { user: "ada", cart: { items: ["a"] } });
+      const { sessions, pair } = await createStored(f, {}, { user: "ada", cart: { items: ["a"] } });
       const s = await sessions.load(pair);
       act(s.data);
       expect(await sessions.commit(s)).toEqual({ setCookie: undefined, vary: true });
@@ -400,8 +373,7 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
     });
 
     it("replacing data with an equal object costs one GET", async () => {
-      const sessions = f.sessions();
-      const { pair } = await stored(sessions);
+      const { sessions, pair } = await createStored(f);
       const s = await sessions.load(pair);
       s.data = { user: "ada" };
       await sessions.commit(s);
