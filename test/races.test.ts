@@ -1,53 +1,20 @@
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import {
-  createSessions,
-  digestId,
-  type InvalidReason,
-  redisStore,
-  type SessionOptions,
-  type Sessions,
-  StoreError,
-} from "../src/index.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { createSessions, redisStore, type Sessions, StoreError } from "../src/index.js";
 import { CLIENT_KINDS } from "./helpers/clients.js";
-import { cookiePair, SECRET, useRedis } from "./helpers/sessions.js";
+import { useFakeClock } from "./helpers/clock.js";
+import { createStored, keyExists, SECRET, useRedis } from "./helpers/sessions.js";
+
+const T = 1_900_000_000;
 
 describe.each(CLIENT_KINDS)("concurrent requests with %s", (kind) => {
   const f = useRedis(kind);
-  let raw: Redis;
+  const clock = useFakeClock(T, { eachTest: false });
 
-  beforeAll(() => {
-    raw = new Redis(f.redis.url);
-  });
-  afterAll(() => {
-    raw.disconnect();
-  });
   beforeEach(async () => {
     await f.log.take();
   });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  async function create(
-    options: Partial<SessionOptions> = {},
-  ): Promise<{ sessions: Sessions; pair: string; key: string; reasons: InvalidReason[] }> {
-    const reasons: InvalidReason[] = [];
-    const sessions = f.sessions({ onInvalid: (reason) => reasons.push(reason), ...options });
-    const s = await sessions.load(undefined);
-    s.data.user = "ada";
-    const r = await sessions.commit(s);
-    const key = f.prefix + digestId(s.id as string);
-    await f.log.take();
-    return { sessions, pair: cookiePair(r.setCookie), key, reasons };
-  }
-
-  async function exists(key: string): Promise<boolean> {
-    const n = await raw.exists(key);
-    await f.log.take();
-    return n === 1;
-  }
 
   /** Request B logs the session out while request A still holds it. */
   async function logout(sessions: Sessions, pair: string): Promise<void> {
@@ -58,91 +25,90 @@ describe.each(CLIENT_KINDS)("concurrent requests with %s", (kind) => {
   }
 
   it("a write after a concurrent invalidate() does not bring the session back", async () => {
-    const { sessions, pair, key, reasons } = await create();
+    const { sessions, pair, key, reasons } = await createStored(f);
     const a = await sessions.load(pair);
     await f.log.take();
     await logout(sessions, pair);
     a.data.cart = ["book"];
     const r = await sessions.commit(a);
     expect(await f.log.shapes()).toEqual(["SET XX EX"]);
-    expect(await exists(key)).toBe(false);
+    expect(await keyExists(f, key)).toBe(false);
     expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
     expect(reasons).toEqual(["vanished"]);
     expect((await sessions.load(pair)).isNew).toBe(true);
   });
 
   it("a due refresh after a concurrent invalidate() does not bring the session back", async () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(1_900_000_000_000);
-    const { sessions, pair, key, reasons } = await create();
+    clock.start();
+    const { sessions, pair, key, reasons } = await createStored(f);
     const a = await sessions.load(pair);
     await logout(sessions, pair);
-    vi.setSystemTime(1_900_000_100_000);
+    clock.at(100);
     const r = await sessions.commit(a);
     expect(await f.log.shapes()).toEqual(["SET XX EX"]);
-    expect(await exists(key)).toBe(false);
+    expect(await keyExists(f, key)).toBe(false);
     expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
     expect(reasons).toEqual(["vanished"]);
   });
 
   it("save() after a concurrent invalidate() does not bring the session back", async () => {
-    const { sessions, pair, key, reasons } = await create();
+    const { sessions, pair, key, reasons } = await createStored(f);
     const a = await sessions.load(pair);
     await logout(sessions, pair);
     a.data.step = 1;
     await a.save();
-    expect(await exists(key)).toBe(false);
+    expect(await keyExists(f, key)).toBe(false);
     expect(reasons).toEqual(["vanished"]);
     const r = await sessions.commit(a);
     expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
-    expect(await exists(key)).toBe(false);
+    expect(await keyExists(f, key)).toBe(false);
   });
 
   it("a write after the key expired in Redis does not recreate it", async () => {
-    const { sessions, pair, key, reasons } = await create();
+    const { sessions, pair, key, reasons } = await createStored(f);
     const a = await sessions.load(pair);
-    await raw.del(key);
+    await f.raw.del(key);
     await f.log.take();
     a.data.more = 1;
     const r = await sessions.commit(a);
-    expect(await exists(key)).toBe(false);
+    expect(await keyExists(f, key)).toBe(false);
     expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
     expect(reasons).toEqual(["vanished"]);
   });
 
   it("a write after a concurrent regenerate() does not bring the old id back", async () => {
-    const { sessions, pair, key, reasons } = await create();
+    const { sessions, pair, key, reasons } = await createStored(f);
     const a = await sessions.load(pair);
     const b = await sessions.load(pair);
     b.regenerate();
     await sessions.commit(b);
     a.data.more = 1;
     await sessions.commit(a);
-    expect(await exists(key)).toBe(false);
+    expect(await keyExists(f, key)).toBe(false);
     expect(reasons).toEqual(["vanished"]);
   });
 
   it("regenerate() after a concurrent invalidate() does not bring the session back under a new id", async () => {
-    const { sessions, pair, reasons } = await create();
+    const { sessions, pair, reasons } = await createStored(f);
     const a = await sessions.load(pair);
     await logout(sessions, pair);
-    const before = (await raw.keys(`${f.prefix}*`)).sort();
+    const before = (await f.raw.keys(`${f.prefix}*`)).sort();
     a.regenerate();
     const r = await sessions.commit(a);
-    expect((await raw.keys(`${f.prefix}*`)).sort()).toEqual(before);
+    expect((await f.raw.keys(`${f.prefix}*`)).sort()).toEqual(before);
     expect(r.setCookie ?? "").not.toMatch(/^session=[A-Za-z0-9_-]{43}\./);
     expect(reasons).toEqual(["vanished"]);
   });
 
   it("two concurrent writers both land with SET XX, the later one winning", async () => {
-    const { sessions, pair, key } = await create();
+    const { sessions, pair, key } = await createStored(f);
     const a = await sessions.load(pair);
     const b = await sessions.load(pair);
     a.data.from = "a";
     b.data.from = "b";
     await Promise.all([sessions.commit(a), sessions.commit(b)]);
     expect((await f.log.shapes()).filter((s) => s.startsWith("SET"))).toEqual(["SET XX EX", "SET XX EX"]);
-    expect(await exists(key)).toBe(true);
+    expect(await keyExists(f, key)).toBe(true);
     expect(["a", "b"]).toContain((await sessions.load(pair)).data.from);
   });
 
@@ -162,14 +128,6 @@ describe.each(CLIENT_KINDS)("concurrent requests with %s", (kind) => {
 
 describe("a write whose outcome is unknown", () => {
   const f = useRedis("ioredis");
-  let control: Redis;
-
-  beforeAll(() => {
-    control = new Redis(f.redis.url);
-  });
-  afterAll(() => {
-    control.disconnect();
-  });
 
   it.each(CLIENT_KINDS)(
     "with %s is reported as a StoreError and reaches Redis at most once",
@@ -205,9 +163,9 @@ describe("a write whose outcome is unknown", () => {
         s.data.n = 1;
         await f.log.take();
         // Writes wait while the server is paused; the client times out not knowing whether the SET ran.
-        await control.call("CLIENT", "PAUSE", "2000", "WRITE");
+        await f.raw.call("CLIENT", "PAUSE", "2000", "WRITE");
         const error = await sessions.commit(s).catch((e: unknown) => e);
-        await control.call("CLIENT", "UNPAUSE");
+        await f.raw.call("CLIENT", "UNPAUSE");
         await settle();
         expect(error).toBeInstanceOf(StoreError);
         expect(error).toMatchObject({ code: "store-failure", operation: "create" });
@@ -217,7 +175,7 @@ describe("a write whose outcome is unknown", () => {
         );
         expect(sets.length).toBeLessThanOrEqual(1);
       } finally {
-        await control.call("CLIENT", "UNPAUSE").catch(() => {});
+        await f.raw.call("CLIENT", "UNPAUSE").catch(() => {});
         close();
       }
     },
