@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { Redis } from "ioredis";
 import ts from "typescript";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   digestId,
   type InvalidDetails,
@@ -14,16 +13,11 @@ import {
   type ResponseInfo,
   type Session,
   SessionError,
-  type SessionOptions,
-  type Sessions,
 } from "../src/index.js";
-import { cookiePair, SECRET, useRedis } from "./helpers/sessions.js";
+import { useFakeClock } from "./helpers/clock.js";
+import { cookiePair, createStored, keyExists, SECRET, useRedis } from "./helpers/sessions.js";
 
 const T = 1_900_000_000;
-
-function at(seconds: number): void {
-  vi.setSystemTime((T + seconds) * 1000);
-}
 
 function response(status = 200, headers: Record<string, string> = {}): ResponseInfo {
   return { status, header: (name) => headers[name.toLowerCase()] };
@@ -31,43 +25,15 @@ function response(status = 200, headers: Record<string, string> = {}): ResponseI
 
 describe("Session", () => {
   const f = useRedis("ioredis");
-  let raw: Redis;
+  const clock = useFakeClock(T, { eachTest: false });
 
-  beforeAll(() => {
-    raw = new Redis(f.redis.url);
-  });
-  afterAll(() => {
-    raw.disconnect();
-  });
   beforeEach(async () => {
     await f.log.take();
   });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  async function create(
-    options: Partial<SessionOptions> = {},
-    data: Record<string, unknown> = { user: "ada" },
-  ): Promise<{ sessions: Sessions; pair: string; key: string; id: string }> {
-    const sessions = f.sessions(options);
-    const s = await sessions.load(undefined);
-    Object.assign(s.data, data);
-    const r = await sessions.commit(s);
-    await f.log.take();
-    const id = s.id as string;
-    return { sessions, pair: cookiePair(r.setCookie), key: f.prefix + digestId(id), id };
-  }
-
-  async function exists(key: string): Promise<boolean> {
-    const n = await raw.exists(key);
-    await f.log.take();
-    return n === 1;
-  }
 
   describe("data, id, isNew, createdAt", () => {
     it("starts empty and new with no id, and gets a 43-character id once written", async () => {
-      vi.useFakeTimers({ toFake: ["Date"] });
+      clock.start();
       vi.setSystemTime(T * 1000 + 789);
       const sessions = f.sessions();
       const s = await sessions.load(undefined);
@@ -82,15 +48,14 @@ describe("Session", () => {
     });
 
     it("keeps createdAt across requests", async () => {
-      vi.useFakeTimers({ toFake: ["Date"] });
-      at(0);
-      const { sessions, pair } = await create();
-      at(500);
+      clock.start();
+      const { sessions, pair } = await createStored(f);
+      clock.at(500);
       expect((await sessions.load(pair)).createdAt.getTime()).toBe(T * 1000);
     });
 
     it("accepts a plain object or a null-prototype object as data and persists it", async () => {
-      const { sessions, pair } = await create();
+      const { sessions, pair } = await createStored(f);
       const s = await sessions.load(pair);
       s.data = { replaced: true };
       await sessions.commit(s);
@@ -119,7 +84,7 @@ describe("Session", () => {
 
   describe("changed() with detectChanges: false", () => {
     it("writes nothing for changes made without changed()", async () => {
-      const { sessions, pair } = await create({ detectChanges: false });
+      const { sessions, pair } = await createStored(f, { detectChanges: false });
       const s = await sessions.load(pair);
       s.data.user = "grace";
       await sessions.commit(s);
@@ -128,7 +93,7 @@ describe("Session", () => {
     });
 
     it("writes nested changes once changed() is called", async () => {
-      const { sessions, pair } = await create({ detectChanges: false }, { cart: { items: [] } });
+      const { sessions, pair } = await createStored(f, { detectChanges: false }, { cart: { items: [] } });
       const s = await sessions.load(pair);
       (s.data.cart as { items: string[] }).items.push("a");
       s.changed();
@@ -147,17 +112,17 @@ describe("Session", () => {
 
   describe("invalidate()", () => {
     it("deletes the key at once, so logout holds even if the handler then fails", async () => {
-      const { sessions, pair, key } = await create();
+      const { sessions, pair, key } = await createStored(f);
       const s = await sessions.load(pair);
       await s.invalidate();
-      expect(await exists(key)).toBe(false);
+      expect(await keyExists(f, key)).toBe(false);
       expect(s.data).toEqual({});
       const r = await sessions.commit(s, { failed: true });
       expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
     });
 
     it("starts a fresh session with a new id when written afterwards", async () => {
-      const { sessions, pair, id } = await create();
+      const { sessions, pair, id } = await createStored(f);
       const s = await sessions.load(pair);
       await s.invalidate();
       s.data.fresh = true;
@@ -183,14 +148,14 @@ describe("Session", () => {
       const key = f.prefix + digestId(s.id as string);
       await s.invalidate();
       expect(await f.log.shapes()).toEqual(["SET NX EX", "DEL"]);
-      expect(await exists(key)).toBe(false);
+      expect(await keyExists(f, key)).toBe(false);
       expect((await sessions.commit(s)).setCookie).toBeUndefined();
     });
   });
 
   describe("regenerate()", () => {
     it("keeps data, flash and CSRF token under a new id", async () => {
-      const { sessions, pair, id } = await create();
+      const { sessions, pair, id } = await createStored(f);
       const s0 = await sessions.load(pair);
       s0.flash("welcome");
       const token = s0.getCsrfToken();
@@ -249,40 +214,38 @@ describe("Session", () => {
     });
 
     it("adjustCookieMaxAge(seconds) re-sends the cookie now and on every later refresh", async () => {
-      vi.useFakeTimers({ toFake: ["Date"] });
-      at(0);
-      const { sessions, pair } = await create();
+      clock.start();
+      const { sessions, pair } = await createStored(f);
       const s = await sessions.load(pair);
       s.adjustCookieMaxAge(3600);
       const r = await sessions.commit(s);
       expect(cookiePair(r.setCookie)).toBe(pair);
       expect(r.setCookie).toMatch(/; Max-Age=3600; Expires=/);
       expect(await f.log.shapes()).toEqual(["GET", "SET XX EX"]);
-      at(30);
+      clock.at(30);
       expect((await sessions.commit(await sessions.load(pair))).setCookie).toBeUndefined();
-      at(90);
+      clock.at(90);
       expect((await sessions.commit(await sessions.load(pair))).setCookie).toMatch(
         /; Max-Age=3600; Expires=/,
       );
     });
 
     it("adjustCookieMaxAge(null) makes a browser-session cookie that stays one", async () => {
-      vi.useFakeTimers({ toFake: ["Date"] });
-      at(0);
-      const { sessions, pair, key } = await create({ cookie: { maxAge: 86400 } });
+      clock.start();
+      const { sessions, pair, key } = await createStored(f, { cookie: { maxAge: 86400 } });
       const s = await sessions.load(pair);
       s.adjustCookieMaxAge(null);
       const r = await sessions.commit(s);
       expect(r.setCookie).toBe(`${pair}; Path=/; HttpOnly; SameSite=Lax`);
-      expect(JSON.parse((await raw.get(key)) as string)).toMatchObject({ a: 0 });
-      at(90);
+      expect(JSON.parse((await f.raw.get(key)) as string)).toMatchObject({ a: 0 });
+      clock.at(90);
       expect((await sessions.commit(await sessions.load(pair))).setCookie).toBeUndefined();
     });
   });
 
   describe("recookie() and touch()", () => {
     it("recookie() re-sends the same cookie without a write", async () => {
-      const { sessions, pair } = await create();
+      const { sessions, pair } = await createStored(f);
       const s = await sessions.load(pair);
       s.recookie();
       expect(cookiePair((await sessions.commit(s)).setCookie)).toBe(pair);
@@ -319,7 +282,7 @@ describe("Session", () => {
     });
 
     it("leaves the commit to write only what changed after it", async () => {
-      const { sessions, pair } = await create();
+      const { sessions, pair } = await createStored(f);
       const s = await sessions.load(pair);
       s.data.step = 1;
       await s.save();
@@ -330,7 +293,7 @@ describe("Session", () => {
     });
 
     it("of an unchanged session sends nothing, twice", async () => {
-      const { sessions, pair } = await create();
+      const { sessions, pair } = await createStored(f);
       const s = await sessions.load(pair);
       void s.data.user;
       await s.save();
@@ -342,7 +305,7 @@ describe("Session", () => {
 
   describe("flash messages", () => {
     it("queue, survive to the next request and are removed by popFlash()", async () => {
-      const { sessions, pair } = await create();
+      const { sessions, pair } = await createStored(f);
       const s = await sessions.load(pair);
       s.flash("saved");
       s.flash("saved");
@@ -372,7 +335,7 @@ describe("Session", () => {
     });
 
     it("popFlash() of an empty queue writes nothing", async () => {
-      const { sessions, pair } = await create();
+      const { sessions, pair } = await createStored(f);
       const s = await sessions.load(pair);
       expect(s.popFlash()).toEqual([]);
       expect(s.popFlash("nope")).toEqual([]);
@@ -456,15 +419,14 @@ describe("Session", () => {
 
   describe("onInvalid", () => {
     it("hears every reason with the cookie name and never an id, cookie value or secret", async () => {
-      vi.useFakeTimers({ toFake: ["Date"] });
-      at(0);
+      clock.start();
       const heard: [InvalidReason, InvalidDetails][] = [];
       const options = {
         onInvalid: (reason: InvalidReason, details: InvalidDetails) => void heard.push([reason, details]),
       };
       const forbidden: string[] = [SECRET];
       const make = async () => {
-        const c = await create(options);
+        const c = await createStored(f, options);
         forbidden.push(c.id, c.pair.slice(c.pair.indexOf("=") + 1), digestId(c.id));
         return c;
       };
@@ -475,21 +437,21 @@ describe("Session", () => {
       await sessions.load(`session=${value.slice(0, -1)}${value.endsWith("A") ? "B" : "A"}`);
 
       const gone = await make();
-      await raw.del(gone.key);
+      await f.raw.del(gone.key);
       await sessions.load(gone.pair);
 
       const corrupt = await make();
-      await raw.set(corrupt.key, "{oops", "EX", 60);
+      await f.raw.set(corrupt.key, "{oops", "EX", 60);
       await sessions.load(corrupt.pair);
 
       const old = await make();
-      at(1300);
+      clock.at(1300);
       await sessions.load(old.pair);
-      at(0);
+      clock.at(0);
 
       const vanishing = await make();
       const s = await sessions.load(vanishing.pair);
-      await raw.del(vanishing.key);
+      await f.raw.del(vanishing.key);
       s.data.more = 1;
       await sessions.commit(s);
 
@@ -530,7 +492,7 @@ describe("Session", () => {
     });
 
     it("still clears the cookie of a session invalidated by a failed request", async () => {
-      const { sessions, pair } = await create({ cookieOnError: false });
+      const { sessions, pair } = await createStored(f, { cookieOnError: false });
       const s = await sessions.load(pair);
       await s.invalidate();
       const r = await sessions.commit(s, { failed: true });
@@ -546,7 +508,7 @@ describe("Session", () => {
       const key = f.prefix + digestId(s.id as string);
       expect((await sessions.commit(s, { failed: true })).setCookie).toBeUndefined();
       expect(await f.log.shapes()).toEqual(["SET NX EX", "DEL"]);
-      expect(await exists(key)).toBe(false);
+      expect(await keyExists(f, key)).toBe(false);
     });
 
     it("commits as usual when the request did not fail", async () => {
@@ -595,7 +557,7 @@ describe("Session", () => {
       const r = await sessions.commit(s, { response: response(200) });
       expect(r.setCookie).toBeUndefined();
       expect(await f.log.shapes()).toEqual(["SET NX EX", "DEL"]);
-      expect(await exists(key)).toBe(false);
+      expect(await keyExists(f, key)).toBe(false);
     });
   });
 
