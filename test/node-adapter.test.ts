@@ -37,14 +37,6 @@ afterEach(async () => {
 
 describe("sessile/node adapter", () => {
   const f = useRedis("node-redis");
-  let raw: Redis;
-
-  beforeAll(() => {
-    raw = new Redis(f.redis.url);
-  });
-  afterAll(() => {
-    raw.disconnect();
-  });
   beforeEach(async () => {
     await f.log.take();
   });
@@ -125,7 +117,7 @@ describe("sessile/node adapter", () => {
     expect(res.headers.get("location")).toBe("/home");
     const cookie = cookiePair(res.headers.getSetCookie()[0]);
     const id = cookie.slice("session=".length, cookie.indexOf("."));
-    expect(await raw.exists(f.prefix + digestId(id))).toBe(1);
+    expect(await f.raw.exists(f.prefix + digestId(id))).toBe(1);
   });
 
   it("holds flushHeaders() and streamed writes until the commit, then sends every chunk in order", async () => {
@@ -320,7 +312,7 @@ describe("sessile/node adapter", () => {
     const url = await app();
     const cookie = await login(url);
     const id = cookie.slice("session=".length, cookie.indexOf("."));
-    await raw.set(f.prefix + digestId(id), "\u0000not json", "EX", 600);
+    await f.raw.set(f.prefix + digestId(id), "\u0000not json", "EX", 600);
     await f.log.take();
     const res = await fetch(url, { headers: { cookie } });
     expect(res.status).toBe(200);
