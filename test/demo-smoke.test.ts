@@ -1,58 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Demo, ROOT, startDemo } from "./helpers/demo-process.js";
 import { freePort, spawnRedis, type TestRedis } from "./helpers/redis-server.js";
-
-const ROOT = join(import.meta.dirname, "..");
-
-interface Demo {
-  readonly url: string;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/** Runs `examples/demo/server.js` as `npm start` does (after the build), on a free loopback port. */
-async function startDemo(env: Record<string, string>): Promise<Demo> {
-  const child: ChildProcess = spawn(process.execPath, ["examples/demo/server.js"], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the demo did not start within 15 s:\n${output}`)),
-      15000,
-    );
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const match = /listening on http:\/\/[^:\s]+:(\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(`http://127.0.0.1:${match[1]}`);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the demo exited with code ${code}:\n${output}`));
-    });
-  });
-  return {
-    url,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null) return;
-      await new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      });
-    },
-  };
-}
 
 /** Signs in through the form post and returns the `name=value` of the session cookie it set. */
 async function signIn(url: string): Promise<string> {
