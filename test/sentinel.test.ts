@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { digestId, redisStore, StoreError } from "../src/index.js";
 import { storeConformanceCases } from "../src/testing/index.js";
 import { CommandLog } from "./helpers/command-log.js";
-import { failures, loop, type RequestRecord, SessionBook, timed } from "./helpers/session-traffic.js";
+import { checkFailoverTraffic, type FailoverRun, runFailover } from "./helpers/failover.js";
+import { SessionBook, timed, written } from "./helpers/session-traffic.js";
 import { adminCall, startSentinel, type TestSentinel, waitUntil } from "./helpers/topology.js";
 import {
   COMMAND_TIMEOUT_MS,
@@ -53,12 +54,6 @@ describe.each(SENTINEL_CLIENT_KINDS)("redisStore() through Sentinel with %s", (k
       await log.take();
     });
 
-    async function written(book: SessionBook): Promise<string> {
-      const cookie = await book.create();
-      await log.take();
-      return cookie;
-    }
-
     it("a new session that writes costs one SET NX EX", async () => {
       await new SessionBook(client.store).create();
       expect(await log.shapes()).toEqual(["SET NX EX"]);
@@ -66,7 +61,7 @@ describe.each(SENTINEL_CLIENT_KINDS)("redisStore() through Sentinel with %s", (k
 
     it("a returning read costs one GET and a returning write GET then SET XX EX", async () => {
       const book = new SessionBook(client.store);
-      const cookie = await written(book);
+      const cookie = await written(book, log);
       await book.read(cookie);
       expect(await log.shapes()).toEqual(["GET"]);
       await book.write(cookie);
@@ -75,11 +70,11 @@ describe.each(SENTINEL_CLIENT_KINDS)("redisStore() through Sentinel with %s", (k
 
     it("invalidate() costs GET then DEL; regenerate() GET, then SET NX EX and DEL", async () => {
       const book = new SessionBook(client.store);
-      const s = await book.sessions.load(await written(book));
+      const s = await book.sessions.load(await written(book, log));
       await s.invalidate();
       await book.sessions.commit(s);
       expect(await log.shapes()).toEqual(["GET", "DEL"]);
-      const r = await book.sessions.load(await written(book));
+      const r = await book.sessions.load(await written(book, log));
       const oldKey = prefix + digestId(r.id ?? "");
       r.regenerate();
       await book.sessions.commit(r);
@@ -100,9 +95,8 @@ describe("redisStore() through Sentinel when the primary is killed", () => {
   const clients = new Map<SentinelClientKind, TopologyClient>();
   const books = new Map<SentinelClientKind, SessionBook>();
   const before = new Map<SentinelClientKind, string[]>();
-  const during = new Map<SentinelClientKind, RequestRecord[]>();
   let replicasAcked = 0;
-  let failoverMs = 0;
+  let run: FailoverRun<SentinelClientKind> = { failoverMs: 0, during: new Map() };
 
   beforeAll(async () => {
     for (const kind of SENTINEL_CLIENT_KINDS) {
@@ -121,43 +115,17 @@ describe("redisStore() through Sentinel when the primary is killed", () => {
     }
     // Replication is asynchronous: wait until the replica has every write acknowledged so far.
     replicasAcked = Number(await adminCall(topology.primary, "WAIT", "1", "1000"));
-
-    const killedAt = Date.now();
-    await topology.primary.kill();
-    let promoted = false;
-    const failover = waitUntil(
-      "the Sentinels to promote the replica",
-      async () => (await topology.currentPrimaryPort()) === topology.replica.port,
-      20_000,
-    ).then(() => {
-      failoverMs = Date.now() - killedAt;
-      promoted = true;
+    run = await runFailover(books, before, {
+      kill: () => topology.primary.kill(),
+      recovered: () =>
+        waitUntil(
+          "the Sentinels to promote the replica",
+          async () => (await topology.currentPrimaryPort()) === topology.replica.port,
+          20_000,
+        ),
+      lingerMs: () => 3000,
+      maxMs: 25_000,
     });
-    await Promise.all(
-      SENTINEL_CLIENT_KINDS.map(async (kind) => {
-        const book = books.get(kind) as SessionBook;
-        const sessions = before.get(kind) as string[];
-        let promotedSince = 0;
-        const records = await loop(
-          (i) =>
-            i % 2 === 0
-              ? timed("read", () => book.read(sessions[(i / 2) % sessions.length] as string))
-              : timed("new", () => book.create()),
-          {
-            stop: () => {
-              if (!promoted) return false;
-              promotedSince ||= Date.now();
-              return Date.now() - promotedSince > 3000;
-            },
-            maxRequests: 2000,
-            maxMs: 25_000,
-            pauseMs: 20,
-          },
-        );
-        during.set(kind, records);
-      }),
-    );
-    await failover;
   });
 
   afterAll(async () => {
@@ -166,32 +134,18 @@ describe("redisStore() through Sentinel when the primary is killed", () => {
 
   it("the writes had reached the replica before the kill (WAIT 1), and the replica was promoted", () => {
     expect(replicasAcked).toBeGreaterThanOrEqual(1);
-    expect(failoverMs).toBeLessThan(15_000);
+    expect(run.failoverMs).toBeLessThan(15_000);
   });
 
   describe.each(SENTINEL_CLIENT_KINDS)("with %s", (kind) => {
-    it("settles every request within the timeouts during the failover", () => {
-      const records = during.get(kind) ?? [];
-      expect(records.length).toBeGreaterThan(2);
-      const slow = records
-        .filter((r) => r.ms > REQUEST_BOUND_MS)
-        .map((r) => `${r.kind}: ${Math.round(r.ms)} ms`);
-      expect(slow).toEqual([]);
-    });
-
-    it("fails the requests it cannot serve with a StoreError", () => {
-      const errors = (during.get(kind) ?? []).map((r) => r.error).filter((e) => e !== undefined);
-      expect(errors.length).toBeGreaterThan(0);
-      for (const error of errors) expect(error).toBeInstanceOf(StoreError);
-    });
-
-    it("reads every session written before the kill and writes new ones once the replica is promoted", async () => {
-      expect(failures((during.get(kind) ?? []).slice(-10))).toEqual([]);
-      const book = books.get(kind) as SessionBook;
-      for (const cookie of before.get(kind) ?? []) await book.read(cookie);
-      for (const cookie of before.get(kind) ?? []) await book.write(cookie);
-      await book.read(await book.create());
-    });
+    checkFailoverTraffic(
+      () => ({
+        records: run.during.get(kind) ?? [],
+        book: books.get(kind) as SessionBook,
+        before: before.get(kind) ?? [],
+      }),
+      { boundMs: REQUEST_BOUND_MS },
+    );
 
     it("a client connected after the failover reads every session acknowledged before or during it", async () => {
       const client = await connectSentinelClient(

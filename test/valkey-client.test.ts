@@ -6,7 +6,7 @@ import { digestId, redisStore, SessionError, type SessionStore } from "../src/in
 import { storeConformanceCases } from "../src/testing/index.js";
 import { CommandLog } from "./helpers/command-log.js";
 import { type TestRedis, testRedis } from "./helpers/redis-server.js";
-import { SessionBook } from "./helpers/session-traffic.js";
+import { SessionBook, written } from "./helpers/session-traffic.js";
 
 describe("redisStore() with an iovalkey client on a single node", () => {
   const prefix = "valkey:";
@@ -64,12 +64,6 @@ describe("redisStore() with an iovalkey client on a single node", () => {
       await log.take();
     });
 
-    async function written(book: SessionBook): Promise<string> {
-      const cookie = await book.create();
-      await log.take();
-      return cookie;
-    }
-
     it("a new session that writes costs one SET NX EX", async () => {
       await new SessionBook(store).create();
       expect(await log.shapes()).toEqual(["SET NX EX"]);
@@ -77,19 +71,19 @@ describe("redisStore() with an iovalkey client on a single node", () => {
 
     it("a returning read costs one GET", async () => {
       const book = new SessionBook(store);
-      await book.read(await written(book));
+      await book.read(await written(book, log));
       expect(await log.shapes()).toEqual(["GET"]);
     });
 
     it("a returning write costs GET then SET XX EX", async () => {
       const book = new SessionBook(store);
-      await book.write(await written(book));
+      await book.write(await written(book, log));
       expect(await log.shapes()).toEqual(["GET", "SET XX EX"]);
     });
 
     it("invalidate() costs GET then DEL", async () => {
       const book = new SessionBook(store);
-      const s = await book.sessions.load(await written(book));
+      const s = await book.sessions.load(await written(book, log));
       await s.invalidate();
       await book.sessions.commit(s);
       expect(await log.shapes()).toEqual(["GET", "DEL"]);
@@ -97,7 +91,7 @@ describe("redisStore() with an iovalkey client on a single node", () => {
 
     it("regenerate() costs GET, then SET NX EX on the new key and DEL on the old one", async () => {
       const book = new SessionBook(store);
-      const s = await book.sessions.load(await written(book));
+      const s = await book.sessions.load(await written(book, log));
       const oldKey = prefix + digestId(s.id ?? "");
       s.regenerate();
       await book.sessions.commit(s);

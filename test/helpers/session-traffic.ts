@@ -65,6 +65,28 @@ export class SessionBook {
     if (result.setCookie?.includes("Max-Age=0")) throw new Error("session vanished during the write");
     this.expected.set(cookie, (want ?? 0) + 1);
   }
+
+  /**
+   * Reads every session in `cookies`, then writes each, then creates and reads a new one; rejects on the
+   * first one lost or stale.
+   */
+  async revisit(cookies: readonly string[]): Promise<void> {
+    for (const cookie of cookies) await this.read(cookie);
+    for (const cookie of cookies) await this.write(cookie);
+    await this.read(await this.create());
+  }
+}
+
+/** Anything that records commands and hands them over with `take()`, such as a `CommandLog`. */
+interface Drainable {
+  take(): Promise<unknown>;
+}
+
+/** Creates a session in `book`, then drains `log`, so the test counts only the commands that follow. */
+export async function written(book: SessionBook, log: Drainable): Promise<string> {
+  const cookie = await book.create();
+  await log.take();
+  return cookie;
 }
 
 /** Times one request and records how it settled; never rejects. */
