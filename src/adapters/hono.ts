@@ -44,7 +44,7 @@ export function sessions<Data = SessionData, Name extends string = "session">(
   options: HonoSessionsOptions<Name> = {},
 ): MiddlewareHandler<{ Variables: SessionVariables<Data, Name> }> {
   const name = options.name ?? "session";
-  const isHttps = options.isHttps ?? ((c: Context) => new URL(c.req.url).protocol === "https:");
+  const isHttps = options.isHttps ?? ((c: Context) => c.req.url.startsWith("https:"));
   return async function sessile(c, next) {
     const session = await factory.load(c.req.header("cookie"));
     (c.set as (key: string, value: Session<Data>) => void)(name, session);
