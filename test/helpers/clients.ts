@@ -1,6 +1,11 @@
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { type RedisLikeClient, redisStore, type SessionStore } from "../../src/index.js";
+import {
+  type RedisLikeClient,
+  type RedisStoreOptions,
+  redisStore,
+  type SessionStore,
+} from "../../src/index.js";
 
 /** A connected client of one library, as a store, plus a way to close it. */
 export interface ClientUnderTest {
@@ -13,28 +18,41 @@ export interface ClientUnderTest {
 export const CLIENT_KINDS = ["node-redis", "ioredis"] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
 
-/** Connects a client of `kind` to `url` and wraps it in a store with `prefix`. */
-export async function connectClient(kind: ClientKind, url: string, prefix: string): Promise<ClientUnderTest> {
-  if (kind === "node-redis") {
-    const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
-    client.on("error", () => {});
-    await client.connect();
-    return {
-      client,
-      store: redisStore(client, { prefix }),
-      async close() {
-        if (client.isOpen) client.destroy();
-      },
-    };
-  }
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+/** What {@link connectAsStore} needs of a client besides the store's commands. */
+export interface Connectable {
+  on(event: "error", listener: (error: unknown) => void): unknown;
+  connect(): Promise<unknown>;
+}
+
+/**
+ * Connects `client`, built not yet connected, and wraps it in a store with `options`; `close` ends it.
+ * Its `error` events are silenced: the tests judge each command's outcome, and an unheard `error` event
+ * would crash the run.
+ */
+export async function connectAsStore(
+  client: RedisLikeClient & Connectable,
+  options: RedisStoreOptions,
+  close: () => unknown,
+): Promise<ClientUnderTest> {
   client.on("error", () => {});
   await client.connect();
   return {
     client,
-    store: redisStore(client, { prefix }),
+    store: redisStore(client, options),
     async close() {
-      client.disconnect();
+      await close();
     },
   };
+}
+
+/** Connects a client of `kind` to `url` and wraps it in a store with `prefix`. */
+export async function connectClient(kind: ClientKind, url: string, prefix: string): Promise<ClientUnderTest> {
+  if (kind === "node-redis") {
+    const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+    return connectAsStore(client, { prefix }, () => {
+      if (client.isOpen) client.destroy();
+    });
+  }
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  return connectAsStore(client, { prefix }, () => client.disconnect());
 }

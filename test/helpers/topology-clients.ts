@@ -1,7 +1,7 @@
 import { Redis as IoRedis, Cluster as IoRedisCluster } from "ioredis";
 import { Cluster as ValkeyCluster, Redis as ValkeyRedis } from "iovalkey";
 import { createCluster, createSentinel } from "redis";
-import { type RedisLikeClient, redisStore, type SessionStore } from "../../src/index.js";
+import { type ClientUnderTest, connectAsStore } from "./clients.js";
 
 /**
  * The settings the README recommends, in one place: every command settles within about
@@ -20,11 +20,8 @@ const CONNECT_TIMEOUT_MS = 1000;
 const nodeRedisBackoff = (retries: number): number => Math.min(50 * 2 ** retries, 1000);
 
 /** A client under test on a topology, as a store, plus a way to close it. */
-export interface TopologyClient {
+export interface TopologyClient extends ClientUnderTest {
   readonly kind: string;
-  readonly client: RedisLikeClient;
-  readonly store: SessionStore;
-  close(): Promise<void>;
 }
 
 type Address = { host: string; port: number };
@@ -52,16 +49,7 @@ export async function connectClusterClient(
       commandOptions: { timeout: COMMAND_TIMEOUT_MS },
       maxCommandRedirections: 16,
     });
-    client.on("error", () => {});
-    await client.connect();
-    return {
-      kind,
-      client,
-      store: redisStore(client, { prefix }),
-      async close() {
-        client.destroy();
-      },
-    };
+    return { kind, ...(await connectAsStore(client, { prefix }, () => client.destroy())) };
   }
   const options = {
     redisOptions: {
@@ -82,16 +70,7 @@ export async function connectClusterClient(
   };
   const nodes = rootNodes.map(({ host, port }) => ({ host, port }));
   const client = kind === "ioredis" ? new IoRedisCluster(nodes, options) : new ValkeyCluster(nodes, options);
-  client.on("error", () => {});
-  await client.connect();
-  return {
-    kind,
-    client,
-    store: redisStore(client, { prefix }),
-    async close() {
-      client.disconnect();
-    },
-  };
+  return { kind, ...(await connectAsStore(client, { prefix }, () => client.disconnect())) };
 }
 
 /** A connected Sentinel-managed client of `kind`, wrapped in a store with `prefix`. */
@@ -115,16 +94,10 @@ export async function connectSentinelClient(
       scanInterval: 1000,
       maxCommandRediscovers: 16,
     });
-    client.on("error", () => {});
-    await client.connect();
-    return {
-      kind,
-      client,
-      store: redisStore(client, { prefix, timeout: STORE_TIMEOUT_SECONDS }),
-      async close() {
-        await client.destroy();
-      },
-    };
+    const connected = await connectAsStore(client, { prefix, timeout: STORE_TIMEOUT_SECONDS }, () =>
+      client.destroy(),
+    );
+    return { kind, ...connected };
   }
   const options = {
     sentinels: sentinels.map(({ host, port }) => ({ host, port })),
@@ -140,14 +113,5 @@ export async function connectSentinelClient(
     lazyConnect: true,
   };
   const client = kind === "ioredis" ? new IoRedis(options) : new ValkeyRedis(options);
-  client.on("error", () => {});
-  await client.connect();
-  return {
-    kind,
-    client,
-    store: redisStore(client, { prefix }),
-    async close() {
-      client.disconnect();
-    },
-  };
+  return { kind, ...(await connectAsStore(client, { prefix }, () => client.disconnect())) };
 }
