@@ -1,4 +1,4 @@
-import { createSessions, type SessionStore, type Sessions } from "../../src/index.js";
+import { createSessions, type Session, type SessionStore, type Sessions } from "../../src/index.js";
 import { cookiePair, SECRET } from "./sessions.js";
 
 /** One request's outcome: how long it took to settle and, when it failed, why. */
@@ -41,18 +41,21 @@ export class SessionBook {
 
   /** A returning read: one `GET`; rejects if the data is not what was last acknowledged. */
   async read(cookie: string): Promise<void> {
-    const s = await this.sessions.load(cookie);
-    const want = this.expected.get(cookie);
-    if (s.isNew || s.data.views !== want) {
-      throw new Error(
-        `session lost or stale: expected views=${want}, got ${s.isNew ? "a new session" : s.data.views}`,
-      );
-    }
+    const { s } = await this.#load(cookie);
     await this.sessions.commit(s);
   }
 
   /** A returning write: `GET`, then `SET XX EX` with `views` one higher. */
   async write(cookie: string): Promise<void> {
+    const { s, want } = await this.#load(cookie);
+    s.data.views = (want ?? 0) + 1;
+    const result = await this.sessions.commit(s);
+    if (result.setCookie?.includes("Max-Age=0")) throw new Error("session vanished during the write");
+    this.expected.set(cookie, (want ?? 0) + 1);
+  }
+
+  /** Loads the session; rejects if its data is not what was last acknowledged. */
+  async #load(cookie: string): Promise<{ s: Session; want: number | undefined }> {
     const s = await this.sessions.load(cookie);
     const want = this.expected.get(cookie);
     if (s.isNew || s.data.views !== want) {
@@ -60,10 +63,7 @@ export class SessionBook {
         `session lost or stale: expected views=${want}, got ${s.isNew ? "a new session" : s.data.views}`,
       );
     }
-    s.data.views = (want ?? 0) + 1;
-    const result = await this.sessions.commit(s);
-    if (result.setCookie?.includes("Max-Age=0")) throw new Error("session vanished during the write");
-    this.expected.set(cookie, (want ?? 0) + 1);
+    return { s, want };
   }
 
   /**

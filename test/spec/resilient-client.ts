@@ -6,7 +6,7 @@ import {
   redisStore,
   type SessionStore,
 } from "../../src/index.js";
-import type { ClientKind } from "../helpers/clients.js";
+import type { ClientKind, Connectable } from "../helpers/clients.js";
 
 /** Bound on every command and connection attempt: a dead Redis fails a request within this. */
 export const COMMAND_TIMEOUT_MS = 1000;
@@ -56,17 +56,14 @@ export async function connectResilient(kind: ClientKind, url: string): Promise<R
       commandOptions: { timeout: COMMAND_TIMEOUT_MS },
       socket: { connectTimeout: COMMAND_TIMEOUT_MS, reconnectStrategy: backoff },
     });
-    client.on("error", () => {});
-    await client.connect();
-    return {
+    return connected(
       kind,
       client,
-      store: (prefix) => redisStore(client, storeOptions(kind, prefix)),
-      ready: (timeoutMs = 5000) => until(() => client.isReady, timeoutMs, "node-redis did not reconnect"),
-      async close() {
+      () => client.isReady,
+      () => {
         if (client.isOpen) client.destroy();
       },
-    };
+    );
   }
   const client = new Redis(url, {
     lazyConnect: true,
@@ -76,16 +73,30 @@ export async function connectResilient(kind: ClientKind, url: string): Promise<R
     enableOfflineQueue: false,
     retryStrategy: backoff,
   });
+  return connected(
+    kind,
+    client,
+    () => client.status === "ready",
+    () => client.disconnect(),
+  );
+}
+
+/** Connects `client`, with its `error` events silenced (the tests judge each request), and wraps it. */
+async function connected(
+  kind: ClientKind,
+  client: RedisLikeClient & Connectable,
+  isReady: () => boolean,
+  close: () => unknown,
+): Promise<ResilientClient> {
   client.on("error", () => {});
   await client.connect();
   return {
     kind,
     client,
     store: (prefix) => redisStore(client, storeOptions(kind, prefix)),
-    ready: (timeoutMs = 5000) =>
-      until(() => client.status === "ready", timeoutMs, "ioredis did not reconnect"),
+    ready: (timeoutMs = 5000) => until(isReady, timeoutMs, `${kind} did not reconnect`),
     async close() {
-      client.disconnect();
+      await close();
     },
   };
 }
