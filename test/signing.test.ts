@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
-import { generateSessionId, type InvalidReason, SessionError, type Sessions } from "../src/index.js";
-import { cookiePair, OLD_SECRET, SECRET, useRedis } from "./helpers/sessions.js";
+import { generateSessionId, type InvalidReason, SessionError } from "../src/index.js";
+import { cookiePair, createStored, OLD_SECRET, SECRET, useRedis } from "./helpers/sessions.js";
 
 const NEW_SECRET = "a-brand-new-test-secret-long-enough-03";
 
@@ -38,28 +38,20 @@ describe("cookie signature", () => {
     await f.log.take();
   });
 
-  async function stored(sessions: Sessions = f.sessions()): Promise<{ pair: string; id: string }> {
-    const s = await sessions.load(undefined);
-    s.data.user = "ada";
-    const r = await sessions.commit(s);
-    await f.log.take();
-    return { pair: cookiePair(r.setCookie), id: s.id as string };
-  }
-
   it("is id + '.' + base64url(HMAC-SHA-256(secret, name + '=' + id))", async () => {
-    const { pair, id } = await stored();
+    const { pair, id } = await createStored(f);
     expect(pair).toBe(`session=${id}.${mac(SECRET, `session=${id}`)}`);
-    const named = await stored(f.sessions({ cookie: { name: "sid" } }));
+    const named = await createStored(f, { cookie: { name: "sid" } });
     expect(named.pair).toBe(`sid=${named.id}.${mac(SECRET, `sid=${named.id}`)}`);
   });
 
   it("uses 43-character ids from the default generator", async () => {
-    const { id } = await stored();
+    const { id } = await createStored(f);
     expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   it("accepts a value signed by hand with the current secret", async () => {
-    const { id } = await stored();
+    const { id } = await createStored(f);
     const s = await f.sessions().load(`session=${id}.${mac(SECRET, `session=${id}`)}`);
     expect(s.data.user).toBe("ada");
   });
@@ -101,7 +93,7 @@ describe("cookie signature", () => {
     ["only a separator", () => "."],
     ["an express-session style value", (v) => `s:${v}`],
   ])("gives no session for %s, with no Redis command", async (_name, tamper) => {
-    const { pair, id } = await stored();
+    const { pair, id } = await createStored(f);
     const value = tamper(cookieValue(pair), id);
     expect(value).not.toBe(cookieValue(pair));
     const reasons: InvalidReason[] = [];
@@ -117,8 +109,9 @@ describe("cookie signature", () => {
 
   it("accepts a custom id of 22 characters and signs it", async () => {
     let n = 0;
-    const sessions = f.sessions({ generateId: () => `custom-id-${String(n++).padStart(12, "0")}` });
-    const { pair, id } = await stored(sessions);
+    const { sessions, pair, id } = await createStored(f, {
+      generateId: () => `custom-id-${String(n++).padStart(12, "0")}`,
+    });
     expect(id).toMatch(/^custom-id-\d{12}$/);
     expect(id).toHaveLength(22);
     expect((await sessions.load(pair)).data.user).toBe("ada");
@@ -139,8 +132,7 @@ describe("cookie signature", () => {
   });
 
   it("never overwrites a stored session when a custom generator repeats an id", async () => {
-    const sessions = f.sessions({ generateId: () => "the-same-id-every-time" });
-    const { pair } = await stored(sessions);
+    const { sessions, pair } = await createStored(f, { generateId: () => "the-same-id-every-time" });
     const s = await sessions.load(undefined);
     s.data.user = "mallory";
     await expect(sessions.commit(s)).rejects.toMatchObject({
@@ -153,7 +145,7 @@ describe("cookie signature", () => {
 
   describe("secret rotation", () => {
     it("accepts a cookie signed with an older secret and re-sends it signed with the first, without a write", async () => {
-      const { pair, id } = await stored(f.sessions({ secret: OLD_SECRET }));
+      const { pair, id } = await createStored(f, { secret: OLD_SECRET });
       const rotated = f.sessions({ secret: [NEW_SECRET, OLD_SECRET] });
       const s = await rotated.load(pair);
       expect(s.data.user).toBe("ada");
@@ -165,14 +157,14 @@ describe("cookie signature", () => {
     });
 
     it("re-signs with the configured Max-Age", async () => {
-      const { pair } = await stored(f.sessions({ secret: OLD_SECRET }));
+      const { pair } = await createStored(f, { secret: OLD_SECRET });
       const rotated = f.sessions({ secret: [NEW_SECRET, OLD_SECRET], cookie: { maxAge: 600 } });
       const r = await rotated.commit(await rotated.load(pair));
       expect(r.setCookie).toMatch(/^session=[^;]+; Max-Age=600; Expires=/);
     });
 
     it("issues cookies that verify with the current secret alone", async () => {
-      const { pair } = await stored(f.sessions({ secret: OLD_SECRET }));
+      const { pair } = await createStored(f, { secret: OLD_SECRET });
       const rotated = f.sessions({ secret: [NEW_SECRET, OLD_SECRET] });
       const reissued = cookiePair((await rotated.commit(await rotated.load(pair))).setCookie);
       const fresh = await rotated.load(undefined);
@@ -184,13 +176,12 @@ describe("cookie signature", () => {
     });
 
     it("does not re-send a cookie already signed with the current secret", async () => {
-      const rotated = f.sessions({ secret: [NEW_SECRET, OLD_SECRET] });
-      const { pair } = await stored(rotated);
+      const { sessions: rotated, pair } = await createStored(f, { secret: [NEW_SECRET, OLD_SECRET] });
       expect((await rotated.commit(await rotated.load(pair))).setCookie).toBeUndefined();
     });
 
     it("gives no session, with no Redis command, once the old secret is removed", async () => {
-      const { pair } = await stored(f.sessions({ secret: OLD_SECRET }));
+      const { pair } = await createStored(f, { secret: OLD_SECRET });
       const reasons: InvalidReason[] = [];
       const current = f.sessions({ secret: [NEW_SECRET], onInvalid: (reason) => reasons.push(reason) });
       const s = await current.load(pair);
@@ -200,8 +191,7 @@ describe("cookie signature", () => {
     });
 
     it("clears an old-secret cookie whose session is gone instead of re-signing it", async () => {
-      const old = f.sessions({ secret: OLD_SECRET });
-      const { pair } = await stored(old);
+      const { sessions: old, pair } = await createStored(f, { secret: OLD_SECRET });
       const s0 = await old.load(pair);
       await s0.invalidate();
       await f.log.take();
