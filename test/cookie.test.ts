@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { CookieOptions, InvalidReason, Sessions } from "../src/index.js";
-import { cookiePair, useRedis } from "./helpers/sessions.js";
+import type { CookieOptions, InvalidReason, SessionOptions } from "../src/index.js";
+import { cookiePair, createStored, type StoredSession, useRedis } from "./helpers/sessions.js";
 
 const CLEARED = "Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
 
@@ -14,16 +14,10 @@ describe("session cookie", () => {
     vi.useRealTimers();
   });
 
-  /** A stored session and its `name=value` pair. */
-  async function stored(
-    sessions: Sessions = f.sessions(),
-  ): Promise<{ pair: string; value: string; id: string }> {
-    const s = await sessions.load(undefined);
-    s.data.user = "ada";
-    const r = await sessions.commit(s);
-    await f.log.take();
-    const pair = cookiePair(r.setCookie);
-    return { pair, value: pair.slice(pair.indexOf("=") + 1), id: s.id as string };
+  /** A stored session, with the value part of its cookie. */
+  async function stored(options: Partial<SessionOptions> = {}): Promise<StoredSession & { value: string }> {
+    const session = await createStored(f, options);
+    return { ...session, value: session.pair.slice(session.pair.indexOf("=") + 1) };
   }
 
   async function setCookieFor(cookie: CookieOptions, https = false): Promise<string> {
@@ -96,10 +90,9 @@ describe("session cookie", () => {
     });
 
     it("clears the cookie with the same name, path and domain", async () => {
-      const sessions = f.sessions({
+      const { sessions, pair } = await stored({
         cookie: { name: "sid", path: "/app", domain: "example.com", secure: true },
       });
-      const { pair } = await stored(sessions);
       const s = await sessions.load(pair);
       await s.invalidate();
       const r = await sessions.commit(s);
@@ -275,8 +268,7 @@ describe("session cookie", () => {
 
   describe("cookie name binding", () => {
     it("gives no session for a value signed for cookie A presented as cookie B", async () => {
-      const a = f.sessions({ cookie: { name: "a" } });
-      const { value } = await stored(a);
+      const { value } = await stored({ cookie: { name: "a" } });
       const reasons: InvalidReason[] = [];
       const b = f.sessions({ cookie: { name: "b" }, onInvalid: (reason) => reasons.push(reason) });
       const s = await b.load(`b=${value}`);
