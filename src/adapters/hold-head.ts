@@ -22,16 +22,16 @@ export function holdHead(
   onError: (error: unknown) => void,
 ): void {
   const target = res as unknown as Record<HeadMethod, unknown>;
-  // Own properties (another holder's) are put back; prototype methods are uncovered by deleting ours.
-  const originals = new Map<HeadMethod, unknown>();
+  // What each name resolved to before (the prototype's method, or another holder's), put back as an own
+  // property: deleting ours instead would drop the response object into slow dictionary mode.
+  const originals = HEAD_METHODS.map((method) => target[method]);
   const held: HeldCall[] = [];
   let started = false;
 
   function restore(): void {
-    for (const method of HEAD_METHODS) {
-      if (originals.has(method)) target[method] = originals.get(method);
-      else delete target[method];
-    }
+    HEAD_METHODS.forEach((method, i) => {
+      target[method] = originals[i];
+    });
   }
 
   function release(): void {
@@ -52,7 +52,6 @@ export function holdHead(
   }
 
   for (const method of HEAD_METHODS) {
-    if (Object.hasOwn(res, method)) originals.set(method, target[method]);
     target[method] = function holding(...args: unknown[]): unknown {
       held.push({ method, args: method === "writeHead" ? absorbWriteHead(res, args) : args });
       if (!started) {

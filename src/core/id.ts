@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import { SessionError } from "./errors.js";
 
 /** A session id: base64url characters, at least 22 of them (128 bits), at most 256. */
@@ -23,5 +23,5 @@ export function checkGeneratedId(id: unknown): string {
 
 /** The store key for an id: a SHA-256 digest, so no key, `SCAN` or `MONITOR` line shows a usable cookie value. */
 export function digestId(id: string): string {
-  return createHash("sha256").update(id).digest("base64url");
+  return hash("sha256", id, "base64url");
 }

@@ -12,7 +12,7 @@ export interface VerifiedId {
 
 function mac(secret: string, cookieName: string, id: string): string {
   // Binding the cookie name stops a value signed for one cookie from being replayed as another.
-  return createHmac("sha256", secret).update(cookieName).update("=").update(id).digest("base64url");
+  return createHmac("sha256", secret).update(`${cookieName}=${id}`).digest("base64url");
 }
 
 /** The cookie value for `id`: `id.mac`, signed with the first secret. */
