@@ -1,0 +1,314 @@
+// One app per contender, each with the same two routes:
+//   GET /read  -> the session's `views` (0 when absent), session unchanged
+//   GET /write -> increments `views` and returns the new value
+// Every library is configured as its own README recommends; see bench/README.md for the details.
+
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+
+const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
+const HOST = "127.0.0.1";
+
+function listen(server) {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, HOST, () => resolve(server.address().port));
+  });
+}
+
+async function nodeRedis(url) {
+  const { createClient } = await import("redis");
+  const client = createClient({ url });
+  client.on("error", (error) => console.error("node-redis:", error.message));
+  await client.connect();
+  return client;
+}
+
+async function ioredis(url, enableAutoPipelining) {
+  const { Redis } = await import("ioredis");
+  const client = new Redis(url, { enableAutoPipelining, lazyConnect: true });
+  client.on("error", (error) => console.error("ioredis:", error.message));
+  await client.connect();
+  return client;
+}
+
+async function sessileFactory(client) {
+  const { createSessions, redisStore } = await import("sessile");
+  return createSessions({ store: redisStore(client), secret: SECRET });
+}
+
+function notFound(res) {
+  res.statusCode = 404;
+  res.end("not found");
+}
+
+/** node:http with no session: the reference for every node contender. */
+async function bareNode() {
+  return listen(
+    createServer((req, res) => {
+      if (req.url === "/read") res.end("0");
+      else if (req.url === "/write") res.end("1");
+      else notFound(res);
+    }),
+  );
+}
+
+/**
+ * The floor for any Redis-backed server-side session: no signing, no hashing, no library. A returning
+ * read is exactly one GET; a returning write is GET + SET EX; a new visitor is one SET NX EX.
+ */
+async function nodeFloor(url) {
+  const redis = await nodeRedis(url);
+  const prefix = "floor:";
+  return listen(
+    createServer(async (req, res) => {
+      try {
+        if (req.url !== "/read" && req.url !== "/write") return notFound(res);
+        const match = /(?:^|;\s*)sid=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? "");
+        let data = null;
+        if (match) {
+          const raw = await redis.get(prefix + match[1]);
+          if (raw !== null) data = JSON.parse(raw);
+        }
+        if (req.url === "/read") return res.end(String(data?.views ?? 0));
+        const views = (data?.views ?? 0) + 1;
+        if (data !== null) {
+          await redis.set(prefix + match[1], JSON.stringify({ views }), {
+            expiration: { type: "EX", value: 1200 },
+          });
+        } else {
+          const id = randomBytes(32).toString("base64url");
+          await redis.set(prefix + id, JSON.stringify({ views }), {
+            expiration: { type: "EX", value: 1200 },
+            condition: "NX",
+          });
+          res.setHeader("Set-Cookie", `sid=${id}; Path=/; HttpOnly; SameSite=Lax`);
+        }
+        res.end(String(views));
+      } catch (error) {
+        res.statusCode = 500;
+        res.end(String(error));
+      }
+    }),
+  );
+}
+
+async function sessileNode(client) {
+  const { sessions } = await import("sessile/node");
+  const factory = await sessileFactory(client);
+  return listen(
+    createServer(
+      sessions(factory, (req, res) => {
+        const data = req.session.data;
+        if (req.url === "/read") res.end(String(data.views ?? 0));
+        else if (req.url === "/write") {
+          data.views = (data.views ?? 0) + 1;
+          res.end(String(data.views));
+        } else notFound(res);
+      }),
+    ),
+  );
+}
+
+async function bareExpress() {
+  const { default: express } = await import("express");
+  const app = express();
+  app.get("/read", (_req, res) => res.send("0"));
+  app.get("/write", (_req, res) => res.send("1"));
+  return listen(createServer(app));
+}
+
+async function sessileExpress(url) {
+  const { default: express } = await import("express");
+  const { sessions } = await import("sessile/express");
+  const factory = await sessileFactory(await nodeRedis(url));
+  const app = express();
+  app.use(sessions(factory));
+  app.get("/read", (req, res) => res.send(String(req.session.data.views ?? 0)));
+  app.get("/write", (req, res) => {
+    const data = req.session.data;
+    data.views = (data.views ?? 0) + 1;
+    res.send(String(data.views));
+  });
+  return listen(createServer(app));
+}
+
+async function expressSession(url) {
+  const { default: express } = await import("express");
+  const { default: session } = await import("express-session");
+  const { RedisStore } = await import("connect-redis");
+  const app = express();
+  app.use(
+    session({
+      store: new RedisStore({ client: await nodeRedis(url) }),
+      resave: false,
+      saveUninitialized: false,
+      secret: SECRET,
+    }),
+  );
+  app.get("/read", (req, res) => res.send(String(req.session.views ?? 0)));
+  app.get("/write", (req, res) => {
+    req.session.views = (req.session.views ?? 0) + 1;
+    res.send(String(req.session.views));
+  });
+  return listen(createServer(app));
+}
+
+async function fastifyListen(app) {
+  await app.listen({ port: 0, host: HOST });
+  return app.server.address().port;
+}
+
+async function bareFastify() {
+  const { default: Fastify } = await import("fastify");
+  const app = Fastify();
+  app.get("/read", async () => "0");
+  app.get("/write", async () => "1");
+  return fastifyListen(app);
+}
+
+async function sessileFastify(url) {
+  const { default: Fastify } = await import("fastify");
+  const { sessions } = await import("sessile/fastify");
+  const factory = await sessileFactory(await nodeRedis(url));
+  const app = Fastify();
+  await app.register(sessions, { factory });
+  app.get("/read", async (request) => String(request.session.data.views ?? 0));
+  app.get("/write", async (request) => {
+    const data = request.session.data;
+    data.views = (data.views ?? 0) + 1;
+    return String(data.views);
+  });
+  return fastifyListen(app);
+}
+
+async function fastifySession(url, rolling) {
+  const { default: Fastify } = await import("fastify");
+  const { default: fastifyCookie } = await import("@fastify/cookie");
+  const { default: fastifySessionPlugin } = await import("@fastify/session");
+  const { RedisStore } = await import("connect-redis");
+  const app = Fastify();
+  await app.register(fastifyCookie);
+  await app.register(fastifySessionPlugin, {
+    secret: SECRET,
+    store: new RedisStore({ client: await nodeRedis(url) }),
+    // Plain HTTP needs secure: false (its README); saveUninitialized: false as for express-session.
+    cookie: { secure: false },
+    saveUninitialized: false,
+    rolling,
+  });
+  app.get("/read", async (request) => String(request.session.get("views") ?? 0));
+  app.get("/write", async (request) => {
+    const views = (request.session.get("views") ?? 0) + 1;
+    request.session.set("views", views);
+    return String(views);
+  });
+  return fastifyListen(app);
+}
+
+function koaRoutes(read, write) {
+  return (ctx) => {
+    if (ctx.path === "/read") ctx.body = String(read(ctx));
+    else if (ctx.path === "/write") ctx.body = String(write(ctx));
+    else ctx.status = 404;
+  };
+}
+
+async function bareKoa() {
+  const { default: Koa } = await import("koa");
+  const app = new Koa();
+  app.use(
+    koaRoutes(
+      () => 0,
+      () => 1,
+    ),
+  );
+  return listen(createServer(app.callback()));
+}
+
+async function sessileKoa(url) {
+  const { default: Koa } = await import("koa");
+  const { sessions } = await import("sessile/koa");
+  const factory = await sessileFactory(await nodeRedis(url));
+  const app = new Koa();
+  app.use(sessions(factory));
+  app.use(
+    koaRoutes(
+      (ctx) => ctx.session.data.views ?? 0,
+      (ctx) => {
+        const data = ctx.session.data;
+        data.views = (data.views ?? 0) + 1;
+        return data.views;
+      },
+    ),
+  );
+  return listen(createServer(app.callback()));
+}
+
+async function koaSession(url) {
+  const { default: Koa } = await import("koa");
+  const { default: session } = await import("koa-session");
+  const { default: koaRedis } = await import("koa-redis");
+  const app = new Koa();
+  app.keys = [SECRET];
+  app.use(session({ store: koaRedis({ url }) }, app));
+  app.use(
+    koaRoutes(
+      (ctx) => ctx.session.views ?? 0,
+      (ctx) => {
+        ctx.session.views = (ctx.session.views ?? 0) + 1;
+        return ctx.session.views;
+      },
+    ),
+  );
+  return listen(createServer(app.callback()));
+}
+
+async function honoServer(app) {
+  const { createAdaptorServer } = await import("@hono/node-server");
+  return listen(createAdaptorServer({ fetch: app.fetch }));
+}
+
+async function bareHono() {
+  const { Hono } = await import("hono");
+  const app = new Hono();
+  app.get("/read", (c) => c.text("0"));
+  app.get("/write", (c) => c.text("1"));
+  return honoServer(app);
+}
+
+async function sessileHono(url) {
+  const { Hono } = await import("hono");
+  const { sessions } = await import("sessile/hono");
+  const factory = await sessileFactory(await nodeRedis(url));
+  const app = new Hono();
+  app.use(sessions(factory));
+  app.get("/read", (c) => c.text(String(c.get("session").data.views ?? 0)));
+  app.get("/write", (c) => {
+    const data = c.get("session").data;
+    data.views = (data.views ?? 0) + 1;
+    return c.text(String(data.views));
+  });
+  return honoServer(app);
+}
+
+/** Starts the app of contender `id` against Redis at `url`; resolves to its port. */
+export const APPS = {
+  node: bareNode,
+  "node-floor": nodeFloor,
+  "sessile-node": async (url) => sessileNode(await nodeRedis(url)),
+  "sessile-node-ioredis": async (url) => sessileNode(await ioredis(url, false)),
+  "sessile-node-ioredis-autopipe": async (url) => sessileNode(await ioredis(url, true)),
+  express: bareExpress,
+  "sessile-express": sessileExpress,
+  "express-session": expressSession,
+  fastify: bareFastify,
+  "sessile-fastify": sessileFastify,
+  "fastify-session": (url) => fastifySession(url, true),
+  "fastify-session-norolling": (url) => fastifySession(url, false),
+  koa: bareKoa,
+  "sessile-koa": sessileKoa,
+  "koa-session": koaSession,
+  hono: bareHono,
+  "sessile-hono": sessileHono,
+};

@@ -1,0 +1,111 @@
+// The contenders: what runs, on which framework, and in which role. Metadata only; the apps are
+// built by apps.js inside the child process so the runner never loads a framework.
+
+/** Frameworks in chart order. */
+export const FRAMEWORKS = ["node", "express", "fastify", "koa", "hono"];
+
+/**
+ * role: "bare" (the framework with no session, the 1.0 reference), "floor" (raw Redis, no session
+ * library), "sessile", or "peer" (another session library).
+ */
+export const CONTENDERS = [
+  { id: "node", framework: "node", role: "bare", label: "node:http, no session" },
+  {
+    id: "node-floor",
+    framework: "node",
+    role: "floor",
+    label: "node:http + raw node-redis (floor)",
+    short: "1 GET floor",
+  },
+  {
+    id: "sessile-node",
+    framework: "node",
+    role: "sessile",
+    label: "sessile/node + node-redis",
+    short: "sessile",
+  },
+  {
+    id: "sessile-node-ioredis",
+    framework: "node",
+    role: "sessile",
+    variant: true,
+    label: "sessile/node + ioredis",
+    short: "sessile ioredis",
+  },
+  {
+    id: "sessile-node-ioredis-autopipe",
+    framework: "node",
+    role: "sessile",
+    variant: true,
+    label: "sessile/node + ioredis (enableAutoPipelining)",
+    short: "sessile ioredis+AP",
+  },
+  { id: "express", framework: "express", role: "bare", label: "express, no session" },
+  {
+    id: "sessile-express",
+    framework: "express",
+    role: "sessile",
+    label: "sessile/express + node-redis",
+    short: "sessile",
+  },
+  {
+    id: "express-session",
+    framework: "express",
+    role: "peer",
+    label: "express-session + connect-redis",
+    short: "express-session",
+  },
+  { id: "fastify", framework: "fastify", role: "bare", label: "fastify, no session" },
+  {
+    id: "sessile-fastify",
+    framework: "fastify",
+    role: "sessile",
+    label: "sessile/fastify + node-redis",
+    short: "sessile",
+  },
+  {
+    id: "fastify-session",
+    framework: "fastify",
+    role: "peer",
+    label: "@fastify/session + connect-redis (rolling: true, default)",
+    short: "@fastify/session",
+  },
+  {
+    id: "fastify-session-norolling",
+    framework: "fastify",
+    role: "peer",
+    variant: true,
+    label: "@fastify/session + connect-redis (rolling: false)",
+    short: "@f/session no-roll",
+  },
+  { id: "koa", framework: "koa", role: "bare", label: "koa, no session" },
+  {
+    id: "sessile-koa",
+    framework: "koa",
+    role: "sessile",
+    label: "sessile/koa + node-redis",
+    short: "sessile",
+  },
+  {
+    id: "koa-session",
+    framework: "koa",
+    role: "peer",
+    label: "koa-session + koa-redis",
+    short: "koa-session",
+  },
+  { id: "hono", framework: "hono", role: "bare", label: "hono (@hono/node-server), no session" },
+  {
+    id: "sessile-hono",
+    framework: "hono",
+    role: "sessile",
+    label: "sessile/hono + node-redis",
+    short: "sessile",
+  },
+];
+
+/** The scenarios, each a path and whether requests carry one of the pre-made session cookies. */
+export const SCENARIOS = [
+  { id: "read", label: "returning visitor, read", path: "/read", returning: true },
+  { id: "write", label: "returning visitor, write", path: "/write", returning: true },
+  { id: "new", label: "new visitor, write", path: "/write", returning: false },
+];

@@ -1,0 +1,90 @@
+// The benchmark's own redis-server on a free loopback port, and the admin queries the runner needs.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient } from "redis";
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts redis-server without persistence; resolves to `{ url, admin, version, stop() }`. */
+export async function startRedis() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "sessile-bench-redis-"));
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+    { stdio: "ignore" },
+  );
+  const spawned = new Promise((resolve, reject) => {
+    child.once("error", (error) =>
+      reject(
+        new Error(
+          `could not start redis-server (${error.message}); install it (apt-get install redis-server, brew install redis)`,
+        ),
+      ),
+    );
+    child.once("spawn", resolve);
+  });
+  await spawned;
+  const url = `redis://127.0.0.1:${port}`;
+  const admin = createClient({ url, socket: { reconnectStrategy: false } });
+  admin.on("error", () => {});
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      await admin.connect();
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const info = await admin.sendCommand(["INFO", "server"]);
+  const version = /redis_version:(\S+)/.exec(info)?.[1] ?? "unknown";
+  return {
+    url,
+    admin,
+    pid: child.pid,
+    /** Synchronous, for signal handlers. */
+    kill() {
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+    version,
+    async stop() {
+      admin.destroy();
+      await new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", resolve);
+        child.kill("SIGTERM");
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Commands issued by the runner itself, left out of the per-request counts. */
+const RUNNER_COMMANDS = new Set(["info", "config|resetstat", "config"]);
+
+/** `INFO commandstats` as `{ get: 123, set: 45 }` (command names lower case, runner's own left out). */
+export async function commandCalls(admin) {
+  const text = await admin.sendCommand(["INFO", "commandstats"]);
+  const calls = {};
+  for (const line of text.split("\r\n")) {
+    const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line);
+    if (match && !RUNNER_COMMANDS.has(match[1])) calls[match[1]] = Number(match[2]);
+  }
+  return calls;
+}

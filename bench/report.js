@@ -1,0 +1,376 @@
+// Turns the raw runs into figures (medians, ratios, commands per request, targets) and results.md.
+
+import { FRAMEWORKS } from "./contenders.js";
+
+function median(values) {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Median over rounds of the same-round ratio a/b: rounds are interleaved, so this cancels slow drift. */
+function ratio(a, b) {
+  if (!a || !b) return null;
+  const n = Math.min(a.length, b.length);
+  const per = [];
+  for (let i = 0; i < n; i++) per.push(a[i].rps / b[i].rps);
+  return median(per);
+}
+
+function perRequest(runs) {
+  const requests = runs.reduce((sum, r) => sum + r.requests, 0);
+  const calls = {};
+  for (const run of runs) {
+    for (const [name, count] of Object.entries(run.commands)) calls[name] = (calls[name] ?? 0) + count;
+  }
+  const out = {};
+  for (const [name, count] of Object.entries(calls).sort(([a], [b]) => a.localeCompare(b))) {
+    out[name] = requests > 0 ? count / requests : 0;
+  }
+  return out;
+}
+
+const sum = (obj) => Object.values(obj).reduce((a, b) => a + b, 0);
+
+/** The figures the report, the chart and results.json share. */
+export function analyse(meta, entries, scenarios) {
+  const byId = Object.fromEntries(entries.map((e) => [e.id, e]));
+  const runsOf = (id, scenario) => (byId[id]?.status === "ok" ? byId[id].scenarios[scenario] : null);
+  const bareOf = (framework) => entries.find((e) => e.framework === framework && e.role === "bare");
+  const contenders = entries.map((entry) => {
+    const out = {
+      id: entry.id,
+      label: entry.label,
+      short: entry.short ?? entry.label,
+      framework: entry.framework,
+      role: entry.role,
+      variant: entry.variant === true,
+      status: entry.status,
+      ...(entry.reason ? { reason: entry.reason } : {}),
+      ...(entry.session ? { session: entry.session } : {}),
+      scenarios: {},
+    };
+    if (entry.status !== "ok") return out;
+    const bare = bareOf(entry.framework);
+    for (const s of scenarios) {
+      const runs = entry.scenarios[s.id];
+      if (!runs || runs.length === 0) continue;
+      const commands = perRequest(runs);
+      out.scenarios[s.id] = {
+        rps: median(runs.map((r) => r.rps)),
+        p99: median(runs.map((r) => r.p99)),
+        p50: median(runs.map((r) => r.p50)),
+        rounds: runs.map((r) => ({
+          rps: Math.round(r.rps),
+          p99: r.p99,
+          requests: r.requests,
+          errors: r.errors,
+          non2xx: r.non2xx,
+          foreign: r.foreign,
+          waited: r.waited,
+          cpuPerRequest: r.cpuPerRequest,
+        })),
+        foreign: median(runs.map((r) => r.foreign)),
+        appMicros: median(runs.map((r) => r.cpuPerRequest?.app)),
+        redisMicros: median(runs.map((r) => r.cpuPerRequest?.redis)),
+        errors: runs.reduce((n, r) => n + r.errors + r.non2xx, 0),
+        commandsPerRequest: commands,
+        commandsTotal: sum(commands),
+        vsBare: bare && bare.id !== entry.id ? ratio(runs, runsOf(bare.id, s.id)) : null,
+      };
+    }
+    return out;
+  });
+
+  const find = (id) => contenders.find((c) => c.id === id && c.status === "ok");
+  const vs = (a, b, scenario) => ratio(runsOf(a, scenario), runsOf(b, scenario));
+
+  // Headline rows: per framework and scenario, sessile and the peer(s) against the bare framework.
+  const headline = [];
+  for (const framework of FRAMEWORKS) {
+    const sessile = contenders.find((c) => c.framework === framework && c.role === "sessile" && !c.variant);
+    const peers = contenders.filter(
+      (c) => c.framework === framework && (c.role === "peer" || c.role === "floor"),
+    );
+    const bare = contenders.find((c) => c.framework === framework && c.role === "bare");
+    if (!sessile && peers.length === 0) continue;
+    for (const s of scenarios) {
+      headline.push({
+        framework,
+        scenario: s.id,
+        bareRps: bare?.scenarios[s.id]?.rps ?? null,
+        sessile: sessile ? { id: sessile.id, vsBare: sessile.scenarios[s.id]?.vsBare ?? null } : null,
+        peers: peers.map((p) => ({
+          id: p.id,
+          short: p.short,
+          vsBare: p.scenarios[s.id]?.vsBare ?? null,
+          sessileVsPeer: sessile ? vs(sessile.id, p.id, s.id) : null,
+        })),
+      });
+    }
+  }
+
+  const allRuns = entries.flatMap((e) => Object.values(e.scenarios).flat());
+  const noise = {
+    foreignMedian: median(allRuns.map((r) => r.foreign)),
+    foreignMax: allRuns.reduce((m, r) => (Number.isFinite(r.foreign) ? Math.max(m, r.foreign) : m), 0),
+    waitedSeconds: Math.round(allRuns.reduce((t, r) => t + (r.waited ?? 0), 0)),
+  };
+  const clientRatios = {};
+  for (const id of ["sessile-node-ioredis", "sessile-node-ioredis-autopipe"]) {
+    clientRatios[id] = Object.fromEntries(scenarios.map((s) => [s.id, vs(id, "sessile-node", s.id)]));
+  }
+  return {
+    meta: { ...meta, noise },
+    clientRatios,
+    scenarios,
+    contenders,
+    headline,
+    targets: targets(contenders, scenarios, vs, find),
+  };
+}
+
+function targets(contenders, scenarios, vs, find) {
+  const out = [];
+  const has = (id) => scenarios.some((s) => s.id === id);
+  const expected = { read: { get: 1 }, write: { get: 1, set: 1 }, new: { set: 1 } };
+  for (const c of contenders.filter((x) => x.role === "sessile" && x.status === "ok")) {
+    for (const s of scenarios) {
+      const got = c.scenarios[s.id]?.commandsPerRequest;
+      if (!got) continue;
+      const want = expected[s.id];
+      const names = new Set([...Object.keys(want), ...Object.keys(got)]);
+      const met = [...names].every((n) => Math.abs((got[n] ?? 0) - (want[n] ?? 0)) < 0.02);
+      out.push({
+        target: `${c.id}: ${sum(want)} command(s) per request on ${s.id}`,
+        met,
+        detail: Object.entries(got)
+          .map(([n, v]) => `${n.toUpperCase()} ${v.toFixed(3)}`)
+          .join(" + "),
+      });
+    }
+  }
+  for (const sessile of contenders.filter((c) => c.role === "sessile" && !c.variant && c.status === "ok")) {
+    for (const peer of contenders.filter(
+      (c) => c.framework === sessile.framework && c.role === "peer" && c.status === "ok",
+    )) {
+      for (const s of scenarios) {
+        const r = vs(sessile.id, peer.id, s.id);
+        out.push({
+          target: `${sessile.id} faster than ${peer.id} on ${s.id}`,
+          met: r === null ? null : r > 1,
+          detail: r === null ? "not measured" : `${r.toFixed(2)}×`,
+        });
+      }
+    }
+  }
+  if (has("read")) {
+    for (const [a, b] of [
+      ["sessile-express", "express-session"],
+      ["sessile-fastify", "fastify-session"],
+      ["sessile-fastify", "fastify-session-norolling"],
+    ]) {
+      if (!find(a) || !find(b)) continue;
+      const r = vs(a, b, "read");
+      out.push({
+        target: `${a} ≥ 1.3× ${b} on returning reads`,
+        met: r === null ? null : r >= 1.3,
+        detail: r === null ? "not measured" : `${r.toFixed(2)}×`,
+      });
+    }
+    if (find("sessile-node") && find("node-floor")) {
+      const r = vs("sessile-node", "node-floor", "read");
+      out.push({
+        target: "sessile-node within 10% of the one-GET floor on returning reads (≥ 0.90×)",
+        met: r === null ? null : r >= 0.9,
+        detail: r === null ? "not measured" : `${r.toFixed(3)}×`,
+      });
+    }
+  }
+  const sized = contenders.filter((c) => c.session?.memoryUsage !== undefined);
+  const ours = sized.filter((c) => c.role === "sessile");
+  const theirs = sized.filter((c) => c.role === "peer");
+  if (ours.length > 0 && theirs.length > 0) {
+    const mine = Math.max(...ours.map((c) => c.session.memoryUsage));
+    const best = theirs.reduce((a, b) => (a.session.memoryUsage <= b.session.memoryUsage ? a : b));
+    out.push({
+      target: "bytes per session (MEMORY USAGE) smallest of all session libraries",
+      met: mine < best.session.memoryUsage,
+      detail: `sessile ${mine} B; smallest peer ${best.id} ${best.session.memoryUsage} B`,
+    });
+  }
+  return out;
+}
+
+const pct = (n) => (n === null || n === undefined ? "—" : `${Math.round(n * 100)}%`);
+const fmtInt = (n) => (n === null || n === undefined ? "—" : Math.round(n).toLocaleString("en-US"));
+const fmtX = (n, digits = 2) => (n === null || n === undefined ? "—" : `${n.toFixed(digits)}×`);
+
+function commandsText(commands) {
+  const entries = Object.entries(commands).filter(([, v]) => v >= 0.005);
+  if (entries.length === 0) return "none";
+  return entries.map(([n, v]) => `${n.toUpperCase()} ${v.toFixed(2)}`).join(" + ");
+}
+
+/** results.md */
+export function renderMarkdown(a) {
+  const { meta, scenarios } = a;
+  const label = Object.fromEntries(scenarios.map((s) => [s.id, s.label]));
+  const lines = [];
+  const p = (line = "") => lines.push(line);
+  p("# sessile benchmark results");
+  p();
+  p(
+    `${meta.date.slice(0, 10)} on ${meta.cpu} (${meta.cores} cores, ${meta.memoryGiB} GiB), ${meta.os}; ` +
+      `Node ${meta.node}; Redis ${meta.redis} (own server on loopback, no persistence).`,
+  );
+  p();
+  p(`Reproduce: \`${meta.command}\` (after \`npm install\`; the script builds sessile first).`);
+  p();
+  const st = meta.settings;
+  p(
+    `Each contender runs in its own process and is driven by autocannon (${meta.versions.autocannon}) from the runner ` +
+      `process with ${st.connections} connections, ${st.duration} s per run after ${st.warmup} s of warm-up, ` +
+      `${st.rounds} interleaved rounds (every contender and scenario once per round). Figures are medians over ` +
+      `rounds; a ratio is the median of same-round ratios. Returning visitors rotate over ${st.sessions} ` +
+      "sessions created through the app itself (each connection starts at a different one); new visitors send no cookie. " +
+      "Redis is flushed and the sessions re-created before every run; commands come from `INFO commandstats`.",
+  );
+  p();
+  p("![requests per second relative to the framework without sessions](chart.svg)");
+  p();
+  p("## Headline: requests per second relative to the same framework without sessions");
+  p();
+  p("| framework | scenario | no session, req/s | sessile | peer | sessile ÷ peer |");
+  p("|---|---|---:|---:|---|---:|");
+  for (const row of a.headline) {
+    const peers = row.peers.length ? row.peers.map((q) => `${q.short} ${fmtX(q.vsBare)}`).join("<br>") : "—";
+    const over = row.peers.length ? row.peers.map((q) => fmtX(q.sessileVsPeer)).join("<br>") : "—";
+    p(
+      `| ${row.framework} | ${label[row.scenario]} | ${fmtInt(row.bareRps)} | ${fmtX(row.sessile?.vsBare)} | ${peers} | ${over} |`,
+    );
+  }
+  p();
+  p("## Targets");
+  p();
+  for (const t of a.targets) {
+    p(`- ${t.met === null ? "?" : t.met ? "met" : "**missed**"}: ${t.target} — ${t.detail}`);
+  }
+  p();
+  p("## Every contender");
+  p();
+  p(
+    "Other processes on this shared machine used a median " +
+      `${pct(meta.noise.foreignMedian)} of all cores during the runs (at most ${pct(meta.noise.foreignMax)}); ` +
+      `the runner waited ${meta.noise.waitedSeconds} s in all for quieter moments. The "others" column is that share per run (median). ` +
+      '"app µs" is the CPU time the app process spent per request (median over rounds, all its threads), which depends less ' +
+      "on the load generator and on other processes than requests per second do.",
+  );
+  p();
+  p(
+    "| contender | scenario | req/s | per round | × no session | p99 ms | app µs | others | Redis commands per request |",
+  );
+  p("|---|---|---:|---|---:|---:|---:|---:|---|");
+  for (const c of a.contenders) {
+    if (c.status !== "ok") continue;
+    for (const s of scenarios) {
+      const f = c.scenarios[s.id];
+      if (!f) continue;
+      const errs = f.errors ? ` (${f.errors} errors/non-2xx)` : "";
+      p(
+        `| ${c.label} | ${label[s.id]} | ${fmtInt(f.rps)}${errs} | ${f.rounds.map((r) => fmtInt(r.rps)).join(", ")} | ` +
+          `${c.role === "bare" ? "1" : fmtX(f.vsBare)} | ${f.p99} | ${fmtInt(f.appMicros)} | ${pct(f.foreign)} | ` +
+          `${commandsText(f.commandsPerRequest)} |`,
+      );
+    }
+  }
+  p();
+  const clients = a.contenders.filter(
+    (c) => c.framework === "node" && c.role === "sessile" && c.status === "ok",
+  );
+  if (clients.length > 1) {
+    p("## Redis client (sessile/node)");
+    p();
+    p("| client | scenario | req/s | × node-redis | p99 ms | app µs | Redis µs |");
+    p("|---|---|---:|---:|---:|---:|---:|");
+    for (const s of scenarios) {
+      for (const c of clients) {
+        const f = c.scenarios[s.id];
+        if (!f) continue;
+        const vsNodeRedis = c.id === "sessile-node" ? "1" : fmtX(a.clientRatios?.[c.id]?.[s.id]);
+        p(
+          `| ${c.label.replace("sessile/node + ", "")} | ${label[s.id]} | ${fmtInt(f.rps)} | ${vsNodeRedis} | ${f.p99} | ` +
+            `${fmtInt(f.appMicros)} | ${f.redisMicros === null ? "—" : f.redisMicros.toFixed(1)} |`,
+        );
+      }
+    }
+    p();
+  }
+  p("## One session in Redis and on the wire");
+  p();
+  p("A new visitor's `/write` (the session holds `views: 1`), on an otherwise empty Redis.");
+  p();
+  p("| contender | MEMORY USAGE, bytes | stored value, bytes | key | TTL s | Set-Cookie, bytes |");
+  p("|---|---:|---:|---|---:|---:|");
+  for (const c of a.contenders) {
+    const s = c.session;
+    if (!s || s.memoryUsage === undefined) continue;
+    const cookies = s.setCookieCount > 1 ? ` (${s.setCookieCount} cookies)` : "";
+    p(
+      `| ${c.label} | ${s.memoryUsage} | ${s.valueBytes} | \`${s.key}\` | ${s.ttl} | ${s.setCookieBytes}${cookies} |`,
+    );
+  }
+  p();
+  const notRun = a.contenders.filter((c) => c.status !== "ok");
+  if (notRun.length > 0) {
+    p("## Not timed");
+    p();
+    for (const c of notRun) p(`- ${c.label}: ${c.status}${c.reason ? ` — ${c.reason}` : ""}`);
+    p();
+  }
+  p("## Versions");
+  p();
+  p(
+    Object.entries(meta.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", "),
+  );
+  p();
+  return `${alignTables(lines).join("\n")}`;
+}
+
+/** Pads every Markdown table to aligned columns, the way Biome formats them, so `npm run lint` passes. */
+function alignTables(lines) {
+  const out = [];
+  let i = 0;
+  while (i < lines.length) {
+    if (!lines[i].startsWith("|")) {
+      out.push(lines[i++]);
+      continue;
+    }
+    const block = [];
+    while (i < lines.length && lines[i].startsWith("|")) block.push(lines[i++]);
+    const rows = block.map((line) =>
+      line
+        .slice(1, -1)
+        .split("|")
+        .map((cell) => cell.trim()),
+    );
+    const right = rows[1].map((cell) => cell.endsWith(":"));
+    const width = (text) => [...text].length;
+    const widths = rows[0].map((_, col) =>
+      Math.max(3, ...rows.filter((_, r) => r !== 1).map((row) => width(row[col] ?? ""))),
+    );
+    for (const [r, row] of rows.entries()) {
+      const cells = widths.map((w, col) => {
+        if (r === 1) return right[col] ? `${"-".repeat(w - 1)}:` : "-".repeat(w);
+        const text = row[col] ?? "";
+        const pad = " ".repeat(w - width(text));
+        return right[col] ? pad + text : text + pad;
+      });
+      out.push(`| ${cells.join(" | ")} |`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,19 @@
+// Child-process entry: `node bench/server.js <contender-id>` with REDIS_URL set. Starts the
+// contender's app on a free loopback port and tells the parent the port over IPC.
+
+import { APPS } from "./apps.js";
+
+const id = process.argv[2];
+const start = APPS[id];
+if (start === undefined) {
+  process.send?.({ error: `unknown contender ${id}` });
+  process.exit(1);
+}
+try {
+  const port = await start(process.env.REDIS_URL);
+  process.send?.({ port });
+} catch (error) {
+  process.send?.({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exit(1);
+}
+process.on("SIGTERM", () => process.exit(0));
