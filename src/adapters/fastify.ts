@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { Sessions } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { ResponseInfo } from "../core/types.js";
-import { varyCookie } from "./node-response.js";
+import { headerText, varyCookie } from "./node-response.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -22,18 +22,18 @@ export interface FastifySessionsOptions {
   name?: string;
 }
 
-function headerText(value: number | string | string[] | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value.join(", ") : String(value);
-}
-
-function responseInfo(reply: FastifyReply): ResponseInfo {
-  return {
-    get status() {
-      return reply.statusCode;
-    },
-    header: (name) => headerText(reply.getHeader(name)),
-  };
+// A class, not an object literal with a getter, for the reason given in node-response.ts.
+class FastifyResponseInfo implements ResponseInfo {
+  readonly #reply: FastifyReply;
+  constructor(reply: FastifyReply) {
+    this.#reply = reply;
+  }
+  get status(): number {
+    return this.#reply.statusCode;
+  }
+  header(name: string): string | undefined {
+    return headerText(this.#reply.getHeader(name));
+  }
 }
 
 /**
@@ -72,7 +72,7 @@ export const sessions: FastifyPluginAsync<FastifySessionsOptions> = Object.assig
       const result = await factory.commit(session, {
         failed: reply.statusCode >= 500,
         https: request.protocol === "https",
-        response: responseInfo(reply),
+        response: new FastifyResponseInfo(reply),
       });
       if (result.setCookie !== undefined) reply.header("set-cookie", result.setCookie);
       if (result.vary) reply.header("vary", varyCookie(headerText(reply.getHeader("vary"))));

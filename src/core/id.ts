@@ -1,12 +1,23 @@
-import { hash, randomBytes } from "node:crypto";
+import { hash, randomFillSync } from "node:crypto";
 import { SessionError } from "./errors.js";
 
 /** A session id: base64url characters, at least 22 of them (128 bits), at most 256. */
 export const SESSION_ID: RegExp = /^[A-Za-z0-9_-]{22,256}$/;
 
+const ID_BYTES = 32;
+// One CSPRNG call fills 256 ids; each id takes fresh bytes and no byte is ever handed out twice.
+const pool = Buffer.alloc(ID_BYTES * 256);
+let poolOffset = pool.length;
+
 /** The default id: 32 bytes from the CSPRNG, base64url (43 characters, 256 bits). */
 export function generateSessionId(): string {
-  return randomBytes(32).toString("base64url");
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const id = pool.toString("base64url", poolOffset, poolOffset + ID_BYTES);
+  poolOffset += ID_BYTES;
+  return id;
 }
 
 /** Throws unless `id` is a usable session id; used on every id a custom `generateId` returns. */
@@ -21,7 +32,11 @@ export function checkGeneratedId(id: unknown): string {
   return id;
 }
 
-/** The store key for an id: a SHA-256 digest, so no key, `SCAN` or `MONITOR` line shows a usable cookie value. */
+/**
+ * The store key for an id: the first 132 bits of its SHA-256 digest, base64url (22 characters), so no
+ * key, `SCAN` or `MONITOR` line shows a usable cookie value. 132 bits keep collisions out of reach
+ * (about 2^66 sessions for an even chance) while saving 32 bytes of Redis memory per session.
+ */
 export function digestId(id: string): string {
-  return hash("sha256", id, "base64url");
+  return hash("sha256", id, "base64url").slice(0, 22);
 }
