@@ -1,8 +1,7 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Sessions } from "../core/factory.js";
 import type { Session } from "../core/session.js";
-import type { ResponseInfo } from "../core/types.js";
-import { headerText, varyCookie } from "./node-response.js";
+import { headerText, responseInfo, varyCookie } from "./node-response.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -20,20 +19,6 @@ export interface FastifySessionsOptions {
    * name, to use several. @default "session"
    */
   name?: string;
-}
-
-// A class, not an object literal with a getter, for the reason given in node-response.ts.
-class FastifyResponseInfo implements ResponseInfo {
-  readonly #reply: FastifyReply;
-  constructor(reply: FastifyReply) {
-    this.#reply = reply;
-  }
-  get status(): number {
-    return this.#reply.statusCode;
-  }
-  header(name: string): string | undefined {
-    return headerText(this.#reply.getHeader(name));
-  }
 }
 
 /**
@@ -72,7 +57,7 @@ export const sessions: FastifyPluginAsync<FastifySessionsOptions> = Object.assig
       const result = await factory.commit(session, {
         failed: reply.statusCode >= 500,
         https: request.protocol === "https",
-        response: new FastifyResponseInfo(reply),
+        response: responseInfo(reply),
       });
       if (result.setCookie !== undefined) reply.header("set-cookie", result.setCookie);
       if (result.vary) reply.header("vary", varyCookie(headerText(reply.getHeader("vary"))));

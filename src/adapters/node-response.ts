@@ -12,8 +12,8 @@ export function headerText(value: number | string | readonly string[] | undefine
 // A class, not an object literal with a getter: a literal's getter gives every request its own hidden
 // class, which keeps the whole response reachable until a full GC (measured: 12× the old-space growth).
 class NodeResponseInfo implements ResponseInfo {
-  readonly #res: ServerResponse;
-  constructor(res: ServerResponse) {
+  readonly #res: StatusAndHeaders;
+  constructor(res: StatusAndHeaders) {
     this.#res = res;
   }
   get status(): number {
@@ -24,8 +24,14 @@ class NodeResponseInfo implements ResponseInfo {
   }
 }
 
-/** A `ResponseInfo` view of a `node:http` response, for `allowCookie`. */
-export function responseInfo(res: ServerResponse): ResponseInfo {
+/** What `responseInfo` reads: a `node:http` response, or a Fastify reply. */
+export interface StatusAndHeaders {
+  readonly statusCode: number;
+  getHeader(name: string): number | string | readonly string[] | undefined;
+}
+
+/** A `ResponseInfo` view of a `node:http` response (or a Fastify reply), for `allowCookie`. */
+export function responseInfo(res: StatusAndHeaders): ResponseInfo {
   return new NodeResponseInfo(res);
 }
 
