@@ -2,9 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Sessions } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { SessionData } from "../core/types.js";
-import { holdHead } from "./hold-head.js";
-import { sendServerError } from "./node.js";
-import { applyCommit, isEncrypted, responseInfo } from "./node-response.js";
+import { attachSession, sendServerError } from "./node.js";
+import { isEncrypted } from "./node-response.js";
 
 declare global {
   namespace Express {
@@ -56,24 +55,13 @@ export function sessions<Data = SessionData>(
   factory: Sessions<Data>,
   options: ExpressSessionsOptions = {},
 ): ExpressSessionsMiddleware {
-  const name = options.name ?? "session";
-  const onError = options.onError ?? sendServerError;
+  const attachOptions = {
+    name: options.name ?? "session",
+    onError: options.onError ?? sendServerError,
+    // Express's req.secure honours "trust proxy"; a Connect request has no such field.
+    isHttps: (req: IncomingMessage) => (req as { secure?: boolean }).secure ?? isEncrypted(req),
+  };
   return function sessile(req, res, next) {
-    void factory.load(req.headers.cookie).then((session: Session<Data>) => {
-      (req as unknown as Record<string, Session<Data>>)[name] = session;
-      holdHead(
-        res,
-        async () => {
-          const result = await factory.commit(session, {
-            failed: res.statusCode >= 500,
-            https: req.secure ?? isEncrypted(req),
-            response: responseInfo(res),
-          });
-          applyCommit(res, result);
-        },
-        (error) => onError(error, req, res),
-      );
-      next();
-    }, next);
+    void attachSession(factory, req, res, attachOptions).then(() => next(), next);
   };
 }
