@@ -1,5 +1,6 @@
 import { debuglog } from "node:util";
 import type { Middleware } from "koa";
+import { messageOf } from "../core/errors.js";
 import type { CommitResult, Sessions } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { SessionData } from "../core/types.js";
@@ -18,10 +19,6 @@ declare module "koa" {
 export interface KoaSessionsOptions {
   /** Context property that holds the session. Give each factory its own name to use several. @default "session" */
   name?: string;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The status Koa answers a thrown error with (its `ctx.onerror` rule). */

@@ -44,8 +44,7 @@ export function isEncrypted(req: IncomingMessage): boolean {
 export function applyCommit(res: ServerResponse, result: CommitResult): void {
   if (result.setCookie !== undefined) res.appendHeader("Set-Cookie", result.setCookie);
   if (result.vary) {
-    const vary = res.getHeader("Vary");
-    const current = vary === undefined ? undefined : Array.isArray(vary) ? vary.join(", ") : String(vary);
+    const current = headerText(res.getHeader("Vary"));
     const merged = varyCookie(current);
     if (merged !== current) res.setHeader("Vary", merged);
   }

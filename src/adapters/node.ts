@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { debuglog } from "node:util";
+import { messageOf } from "../core/errors.js";
 import type { Sessions } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { SessionData } from "../core/types.js";
@@ -28,7 +29,7 @@ export interface NodeSessionsOptions<Name extends string = "session"> {
 
 /** The default error answer: a plain 500 with none of the handler's headers. */
 export function sendServerError(error: unknown, _req: IncomingMessage, res: ServerResponse): void {
-  log("request failed: %s", error instanceof Error ? error.message : String(error));
+  log("request failed: %s", messageOf(error));
   if (res.headersSent) {
     res.destroy();
     return;

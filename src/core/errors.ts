@@ -9,6 +9,11 @@ export type SessionErrorCode =
   | "already-committed"
   | "invalid-argument";
 
+/** The message of anything thrown, for log lines and wrapped errors. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
  * The one error type sessile throws. `code` tells callers what happened; `message` starts with
  * `sessile:` and says how to fix it. Messages never contain session ids, cookie values or secrets.
@@ -33,7 +38,7 @@ export class StoreError extends SessionError {
   readonly operation: string;
 
   constructor(operation: string, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = messageOf(cause);
     super(
       "store-failure",
       `sessile: the session store failed during ${operation} (${reason}); check that Redis is reachable and the client's timeouts are set`,

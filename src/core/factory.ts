@@ -1,6 +1,6 @@
 import { debuglog } from "node:util";
 import { readCookieValues, serializeClearCookie, serializeCookie } from "./cookie.js";
-import { SessionError, StoreError, WrongTypeError } from "./errors.js";
+import { messageOf, SessionError, StoreError, WrongTypeError } from "./errors.js";
 import { checkGeneratedId, digestId } from "./id.js";
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from "./options.js";
 import { decodePayload } from "./payload.js";
@@ -51,7 +51,7 @@ async function warnOnEvictionPolicy(opts: ResolvedOptions): Promise<void> {
       );
     }
   } catch (error) {
-    log("could not read the eviction policy: %s", error instanceof Error ? error.message : String(error));
+    log("could not read the eviction policy: %s", messageOf(error));
   }
 }
 
@@ -74,7 +74,7 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
     try {
       opts.onInvalid(reason, { cookieName: cookie.name, message });
     } catch (error) {
-      log("onInvalid threw: %s", error instanceof Error ? error.message : String(error));
+      log("onInvalid threw: %s", messageOf(error));
     }
   }
 
