@@ -123,6 +123,12 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
     return state.flash === undefined && state.csrf === undefined;
   }
 
+  /** Whether `text` is over `maxPayloadBytes` in UTF-8. */
+  function overLimit(text: string): boolean {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit, so the exact count is needed only near the limit.
+    return text.length * 3 > opts.maxPayloadBytes && Buffer.byteLength(text) > opts.maxPayloadBytes;
+  }
+
   function encode(state: SessionState, expires: number | null): string {
     const payload: StoredPayload = { v: 1, c: state.createdAt, m: state.data };
     if (state.timeout !== null && expires !== null) {
@@ -142,8 +148,7 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
         { cause: error },
       );
     }
-    // UTF-8 needs at most 3 bytes per UTF-16 unit, so the exact count is needed only near the limit.
-    if (text.length * 3 > opts.maxPayloadBytes && Buffer.byteLength(text) > opts.maxPayloadBytes) {
+    if (overLimit(text)) {
       throw new SessionError(
         "payload-too-large",
         `sessile: the session payload is over maxPayloadBytes (${opts.maxPayloadBytes}); store less in the session or raise the limit`,
@@ -251,36 +256,33 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
     },
   };
 
+  /** Deletes a stored session that cannot be used and says why. */
+  async function discard(key: string, reason: InvalidReason, message: string): Promise<null> {
+    report(reason, message);
+    await run("destroy", store.destroy(key));
+    return null;
+  }
+
   async function loadStored(key: string, now: number): Promise<SessionState | null> {
     let raw: string | null;
     try {
       raw = await store.get(key);
     } catch (error) {
       if (!(error instanceof WrongTypeError)) throw new StoreError("load", error);
-      report("corrupt", "the session key holds a value of the wrong Redis type");
-      await run("destroy", store.destroy(key));
-      return null;
+      return discard(key, "corrupt", "the session key holds a value of the wrong Redis type");
     }
     if (raw === null) {
       report("not-found", "no stored session for this cookie (expired or deleted)");
       return null;
     }
-    // The limit is in bytes; the exact UTF-8 count is needed only when the text could reach it.
-    const oversized = raw.length * 3 > opts.maxPayloadBytes && Buffer.byteLength(raw) > opts.maxPayloadBytes;
-    const decoded = oversized
+    const decoded = overLimit(raw)
       ? { ok: false as const, message: "the stored payload is over maxPayloadBytes" }
       : decodePayload(serializer, raw, now);
-    if (!decoded.ok) {
-      report("corrupt", decoded.message);
-      await run("destroy", store.destroy(key));
-      return null;
-    }
+    if (!decoded.ok) return discard(key, "corrupt", decoded.message);
     const payload = decoded.payload;
     const end = deadline(payload.c, payload.x ?? null);
     if (end !== null && end <= now) {
-      report("expired", "the stored session is past its idle or absolute timeout");
-      await run("destroy", store.destroy(key));
-      return null;
+      return discard(key, "expired", "the stored session is past its idle or absolute timeout");
     }
     // A session stored without any deadline (by LRU mode or an older configuration) under options that
     // need a TTL adopts the idle timeout with a refresh due now, so its next write carries an expiry.
