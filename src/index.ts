@@ -1,17 +1,12 @@
+export type { CookieOptions } from "./core/cookie-options.js";
 export { SessionError, type SessionErrorCode, StoreError, WrongTypeError } from "./core/errors.js";
 export { type CommitContext, type CommitResult, createSessions, type Sessions } from "./core/factory.js";
 export { digestId, generateSessionId } from "./core/id.js";
-export type { CookieOptions, SessionOptions } from "./core/options.js";
-export { safeJson } from "./core/payload.js";
+export type { SessionOptions } from "./core/options.js";
+export type { Serializer, StoredPayload } from "./core/payload.js";
+export { safeJson } from "./core/safe-json.js";
 export { type FlashOptions, Session } from "./core/session.js";
-export type {
-  InvalidDetails,
-  InvalidReason,
-  ResponseInfo,
-  Serializer,
-  SessionData,
-  StoredPayload,
-} from "./core/types.js";
+export type { ReplaceResult, SessionStore } from "./core/store.js";
+export type { InvalidDetails, InvalidReason, ResponseInfo, SessionData } from "./core/types.js";
 export { type MemoryStoreOptions, memoryStore } from "./stores/memory.js";
 export { type RedisLikeClient, type RedisStoreOptions, redisStore } from "./stores/redis.js";
-export type { SessionStore } from "./stores/store.js";

@@ -406,14 +406,25 @@ describe("Session", () => {
   });
 
   describe("commit()", () => {
-    it("throws already-committed the second time", async () => {
+    it("a second time writes nothing and answers with nothing to add", async () => {
       const sessions = f.sessions();
       const s = await sessions.load(undefined);
-      await sessions.commit(s);
-      await expect(sessions.commit(s)).rejects.toMatchObject({
-        code: "already-committed",
-        message: "sessile: commit() was called twice for one session",
-      });
+      s.data.user = "ada";
+      const first = await sessions.commit(s);
+      expect(first.setCookie).toMatch(/^session=/);
+      s.data.user = "grace";
+      await f.log.take();
+      expect(await sessions.commit(s)).toEqual({ setCookie: undefined, vary: false, repeated: true });
+      expect(await f.log.shapes()).toEqual([]);
+    });
+
+    it("a second time after a failed first commit writes nothing either", async () => {
+      const sessions = f.sessions({ maxPayloadBytes: 64 });
+      const s = await sessions.load(undefined);
+      s.data.big = "x".repeat(100);
+      await expect(sessions.commit(s)).rejects.toMatchObject({ code: "payload-too-large" });
+      expect(await sessions.commit(s)).toEqual({ setCookie: undefined, vary: false, repeated: true });
+      expect(await f.log.shapes()).toEqual([]);
     });
   });
 

@@ -41,8 +41,6 @@ export const sessions: FastifyPluginAsync<FastifySessionsOptions> = Object.assig
     const name = options.name ?? "session";
     const sessionOf = (request: FastifyRequest) =>
       (request as unknown as Record<string, Session<unknown> | null>)[name] ?? null;
-    // onSend runs again for the error reply when the commit fails; that reply must not commit twice.
-    const committed = new WeakSet<FastifyRequest>();
 
     fastify.decorateRequest(name, null);
     fastify.addHook("onRequest", async (request) => {
@@ -52,8 +50,9 @@ export const sessions: FastifyPluginAsync<FastifySessionsOptions> = Object.assig
     });
     fastify.addHook("onSend", async (request, reply, payload) => {
       const session = sessionOf(request);
-      if (session === null || committed.has(request)) return payload;
-      committed.add(request);
+      if (session === null) return payload;
+      // onSend runs again for the error reply when the commit fails; that second commit answers with
+      // nothing to add.
       const result = await factory.commit(session, {
         failed: reply.statusCode >= 500,
         https: request.protocol === "https",

@@ -15,29 +15,56 @@ interface HeldCall {
  *
  * `beforeHead` may set headers. When it rejects, the held calls are dropped and `onError` answers the
  * request instead (the response head is still unsent).
+ *
+ * It composes with other response-patching middleware (such as `compression`) in either order: it
+ * wraps whatever the four names resolve to when it is installed, and puts exactly that back.
  */
-export function holdHead(
-  res: ServerResponse,
-  beforeHead: () => Promise<void>,
-  onError: (error: unknown) => void,
-): void {
-  const target = res as unknown as Record<HeadMethod, unknown>;
+export class HeadHold {
+  readonly #res: ServerResponse;
+  readonly #beforeHead: () => Promise<void>;
+  readonly #onError: (error: unknown) => void;
   // What each name resolved to before (the prototype's method, or another holder's), put back as an own
   // property: deleting ours instead would drop the response object into slow dictionary mode.
-  const originals = HEAD_METHODS.map((method) => target[method]);
-  const held: HeldCall[] = [];
-  let started = false;
+  readonly #originals: unknown[];
+  readonly #held: HeldCall[] = [];
+  #started = false;
 
-  function restore(): void {
+  constructor(res: ServerResponse, beforeHead: () => Promise<void>, onError: (error: unknown) => void) {
+    this.#res = res;
+    this.#beforeHead = beforeHead;
+    this.#onError = onError;
+    const target = res as unknown as Record<HeadMethod, unknown>;
+    this.#originals = HEAD_METHODS.map((method) => target[method]);
+    for (const method of HEAD_METHODS) {
+      target[method] = (...args: unknown[]): unknown => this.#hold(method, args);
+    }
+  }
+
+  #hold(method: HeadMethod, args: unknown[]): unknown {
+    const res = this.#res;
+    this.#held.push({ method, args: method === "writeHead" ? absorbWriteHead(res, args) : args });
+    if (!this.#started) {
+      this.#started = true;
+      this.#beforeHead().then(
+        () => this.#release(),
+        (error: unknown) => this.#fail(error),
+      );
+    }
+    return method === "write" ? true : res;
+  }
+
+  #restore(): void {
+    const target = this.#res as unknown as Record<HeadMethod, unknown>;
     HEAD_METHODS.forEach((method, i) => {
-      target[method] = originals[i];
+      target[method] = this.#originals[i];
     });
   }
 
-  function release(): void {
-    restore();
+  #release(): void {
+    this.#restore();
+    const res = this.#res;
     try {
-      for (const { method, args } of held) {
+      for (const { method, args } of this.#held) {
         (res[method] as (...a: unknown[]) => unknown).apply(res, args);
       }
     } catch (error) {
@@ -46,20 +73,9 @@ export function holdHead(
     }
   }
 
-  function fail(error: unknown): void {
-    restore();
-    onError(error);
-  }
-
-  for (const method of HEAD_METHODS) {
-    target[method] = function holding(...args: unknown[]): unknown {
-      held.push({ method, args: method === "writeHead" ? absorbWriteHead(res, args) : args });
-      if (!started) {
-        started = true;
-        void beforeHead().then(release, fail);
-      }
-      return method === "write" ? true : res;
-    };
+  #fail(error: unknown): void {
+    this.#restore();
+    this.#onError(error);
   }
 }
 

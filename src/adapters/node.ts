@@ -4,7 +4,7 @@ import { messageOf } from "../core/errors.js";
 import type { Sessions } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { SessionData } from "../core/types.js";
-import { holdHead } from "./hold-head.js";
+import { HeadHold } from "./hold-head.js";
 import { applyCommit, isEncrypted, responseInfo } from "./node-response.js";
 
 const log = debuglog("sessile");
@@ -55,7 +55,7 @@ export async function attachSession<Data = SessionData, Name extends string = "s
   (req as unknown as Record<string, Session<Data>>)[options.name ?? "session"] = session;
   let failed = false;
   const onError = options.onError ?? sendServerError;
-  holdHead(
+  new HeadHold(
     res,
     async () => {
       const result = await factory.commit(session, {

@@ -1,4 +1,4 @@
-import type { ResolvedCookieOptions } from "./options.js";
+import type { ResolvedCookieOptions } from "./cookie-options.js";
 
 /** The longest cookie value considered; a signed default id is 87 characters. */
 const MAX_VALUE_LENGTH = 512;

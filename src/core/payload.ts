@@ -1,25 +1,53 @@
-import type { Serializer, StoredPayload } from "./types.js";
-
-// A key can be spelled with JSON escapes ("\u005f_proto__"), so any escape also takes the reviver path.
-const POISON = /"(?:__proto__|constructor|prototype)"|\\u/;
-
-function dropPoisonKeys(key: string, value: unknown): unknown {
-  return key === "__proto__" || key === "constructor" || key === "prototype" ? undefined : value;
-}
+import { SessionError } from "./errors.js";
 
 /**
- * The default serializer: JSON whose parse drops `__proto__`, `constructor` and `prototype` keys at
- * any depth, so stored data can never reach a prototype, even when later merged with `Object.assign`.
- * The reviver runs only when such a key or a `\u` escape appears in the text, so ordinary payloads parse
- * at full speed.
+ * What is kept in the store for one session, as serialized. This file is the one owner of the
+ * single-letter keys: everything else works with {@link SessionRecord}.
  */
-export const safeJson: Serializer = Object.freeze({
-  stringify: (value: StoredPayload): string => JSON.stringify(value),
-  parse: (text: string): unknown => (POISON.test(text) ? JSON.parse(text, dropPoisonKeys) : JSON.parse(text)),
-});
+export interface StoredPayload {
+  /** Format version, always 1. */
+  v: 1;
+  /** Created at, seconds since the epoch. */
+  c: number;
+  /** This session's idle timeout in seconds; absent when it has none. */
+  t?: number;
+  /** Stored expiry (idle deadline), seconds since the epoch; absent when there is no idle timeout. */
+  x?: number;
+  /** The session data. */
+  m: Record<string, unknown>;
+  /** Flash queues, absent when empty. */
+  f?: Record<string, unknown[]>;
+  /** CSRF token, absent until one is made. */
+  k?: string;
+  /** This session's own cookie Max-Age in seconds (`0` = browser-session cookie), absent when the default applies. */
+  a?: number;
+}
+
+/** Turns the stored payload into a string and back. The default is JSON that cannot pollute prototypes. */
+export interface Serializer {
+  stringify(value: StoredPayload): string;
+  parse(text: string): unknown;
+}
+
+/** A session as stored, with readable names. Times are seconds since the epoch. */
+export interface SessionRecord {
+  readonly createdAt: number;
+  /** The idle timeout in seconds, `null` for none. */
+  readonly timeout: number | null;
+  /** The idle deadline, `null` when there is none. */
+  readonly expires: number | null;
+  readonly data: Record<string, unknown>;
+  readonly flash: Record<string, unknown[]> | undefined;
+  readonly csrf: string | undefined;
+  /** The session's own cookie Max-Age (`0` = browser-session cookie), `undefined` for the default. */
+  readonly cookieAge: number | undefined;
+}
 
 /** A decoded payload, or the reason it is unusable. */
-export type DecodeResult = { ok: true; payload: StoredPayload } | { ok: false; message: string };
+export type DecodeResult = { ok: true; record: SessionRecord } | { ok: false; message: string };
+
+/** Latest plausible creation time: a minute of clock skew between servers is tolerated. */
+const CLOCK_SKEW = 60;
 
 /** A non-null, non-array object whose prototype is `Object.prototype` or `null`. */
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {
@@ -28,12 +56,64 @@ export function isPlainRecord(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
+/** Whether `text` is over `maxBytes` in UTF-8. */
+export function overLimit(text: string, maxBytes: number): boolean {
+  // UTF-8 needs at most 3 bytes per UTF-16 unit, so the exact count is needed only near the limit.
+  return text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes;
+}
+
+/** Serializes a session; throws a `SessionError` when it cannot be serialized or is over `maxBytes`. */
+export function encodePayload(serializer: Serializer, record: SessionRecord, maxBytes: number): string {
+  const payload: StoredPayload = { v: 1, c: record.createdAt, m: record.data };
+  if (record.timeout !== null && record.expires !== null) {
+    payload.t = record.timeout;
+    payload.x = record.expires;
+  }
+  if (record.flash !== undefined) payload.f = record.flash;
+  if (record.csrf !== undefined) payload.k = record.csrf;
+  if (record.cookieAge !== undefined) payload.a = record.cookieAge;
+  let text: string;
+  try {
+    text = serializer.stringify(payload);
+  } catch (error) {
+    throw new SessionError(
+      "serialize-failed",
+      "sessile: the session data could not be serialized; keep it to JSON values (no cycles, BigInt or functions)",
+      { cause: error },
+    );
+  }
+  if (overLimit(text, maxBytes)) {
+    throw new SessionError(
+      "payload-too-large",
+      `sessile: the session payload is over maxPayloadBytes (${maxBytes}); store less in the session or raise the limit`,
+    );
+  }
+  return text;
+}
+
 function isTimestamp(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
 }
 
-/** Latest plausible creation time: a minute of clock skew between servers is tolerated. */
-const CLOCK_SKEW = 60;
+/** Why the fields of a parsed payload are unusable, or `null` when they are fine. */
+function fieldProblem(p: Record<string, unknown>, now: number): string | null {
+  const { c, t, x, m, f, k, a } = p;
+  if (!isTimestamp(c) || c > now + CLOCK_SKEW) return "the stored creation time is impossible";
+  if (t !== undefined && !isTimestamp(t)) return "the stored timeout is not a positive integer";
+  if ((t === undefined) !== (x === undefined)) return "the stored timeout and expiry disagree";
+  if (x !== undefined && (!isTimestamp(x) || x < c || x > now + (t as number) + CLOCK_SKEW)) {
+    return "the stored expiry is impossible";
+  }
+  if (!isPlainRecord(m)) return "the stored data is not an object";
+  if (f !== undefined && (!isPlainRecord(f) || !Object.values(f).every(Array.isArray))) {
+    return "the stored flash queues are malformed";
+  }
+  if (k !== undefined && typeof k !== "string") return "the stored CSRF token is malformed";
+  if (a !== undefined && (typeof a !== "number" || !Number.isSafeInteger(a) || a < 0)) {
+    return "the stored cookie max-age is malformed";
+  }
+  return null;
+}
 
 /** Parses and checks a stored payload; anything odd is reported, never thrown. */
 export function decodePayload(serializer: Serializer, text: string, now: number): DecodeResult {
@@ -45,24 +125,19 @@ export function decodePayload(serializer: Serializer, text: string, now: number)
   }
   if (!isPlainRecord(value) || value.v !== 1)
     return { ok: false, message: "the stored payload is not a version 1 session" };
-  const { c, t, x, m, f, k, a } = value;
-  if (!isTimestamp(c) || c > now + CLOCK_SKEW)
-    return { ok: false, message: "the stored creation time is impossible" };
-  if (t !== undefined && !isTimestamp(t))
-    return { ok: false, message: "the stored timeout is not a positive integer" };
-  if ((t === undefined) !== (x === undefined))
-    return { ok: false, message: "the stored timeout and expiry disagree" };
-  if (x !== undefined && (!isTimestamp(x) || x < c || x > now + (t as number) + CLOCK_SKEW)) {
-    return { ok: false, message: "the stored expiry is impossible" };
-  }
-  if (!isPlainRecord(m)) return { ok: false, message: "the stored data is not an object" };
-  if (f !== undefined && (!isPlainRecord(f) || !Object.values(f).every(Array.isArray))) {
-    return { ok: false, message: "the stored flash queues are malformed" };
-  }
-  if (k !== undefined && typeof k !== "string")
-    return { ok: false, message: "the stored CSRF token is malformed" };
-  if (a !== undefined && (typeof a !== "number" || !Number.isSafeInteger(a) || a < 0)) {
-    return { ok: false, message: "the stored cookie max-age is malformed" };
-  }
-  return { ok: true, payload: value as unknown as StoredPayload };
+  const problem = fieldProblem(value, now);
+  if (problem !== null) return { ok: false, message: problem };
+  const p = value as unknown as StoredPayload;
+  return {
+    ok: true,
+    record: {
+      createdAt: p.c,
+      timeout: p.t ?? null,
+      expires: p.x ?? null,
+      data: p.m,
+      flash: p.f,
+      csrf: p.k,
+      cookieAge: p.a,
+    },
+  };
 }

@@ -1,44 +1,9 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { MAX_COOKIE_AGE } from "./cookie-options.js";
 import { SessionError } from "./errors.js";
-import { MAX_COOKIE_AGE } from "./options.js";
 import { isPlainRecord } from "./payload.js";
+import { needWrite, type SessionState } from "./state.js";
 import type { SessionData } from "./types.js";
-
-/** Everything the factory tracks about one session during one request. Not part of the public API. */
-export interface SessionState {
-  /** Store key (digest of the id) of the stored session, `null` while the session is not stored. */
-  key: string | null;
-  id: string | null;
-  /** The payload text as last read or written, for change detection. */
-  raw: string | null;
-  data: Record<string, unknown>;
-  flash: Record<string, unknown[]> | undefined;
-  csrf: string | undefined;
-  /** Seconds since the epoch. */
-  createdAt: number;
-  /** This session's idle timeout in seconds, `null` for none. */
-  timeout: number | null;
-  /** Stored expiry in seconds since the epoch, `null` when there is no idle timeout or nothing is stored. */
-  expires: number | null;
-  /** This session's own cookie Max-Age (`0` = browser-session cookie), `undefined` for the default. */
-  cookieAge: number | undefined;
-  /** The handler touched `data`, flash or CSRF, so the payload must be compared at commit. */
-  accessed: boolean;
-  /** `changed()` or an adjustment: write even if the payload looks the same. */
-  forced: boolean;
-  /** Extend the expiry on this request even if not due. */
-  touched: boolean;
-  regenerate: boolean;
-  /** Send the cookie on this response. */
-  recookie: boolean;
-  /** A cookie of ours came with the request. */
-  presented: boolean;
-  /** A cookie the client holds no longer names a session: clear it unless a new one is issued. */
-  clearCookie: boolean;
-  /** A new id was written during this request: its cookie must be sent. */
-  issueCookie: boolean;
-  committed: boolean;
-}
 
 /** What a session needs from its factory for the operations that reach the store before commit. */
 export interface SessionEngine {
@@ -62,6 +27,11 @@ export interface FlashOptions {
   queue?: string;
   /** Add the message even if the queue already holds an equal one. @default true */
   allowDuplicate?: boolean;
+}
+
+/** A stored session's cookie is re-sent on this response; a session not stored has none to re-send. */
+function resendCookie(state: SessionState): void {
+  if (state.stored !== null) state.cookie = "send";
 }
 
 function checkDuration(seconds: number | null, name: string, max: number): void {
@@ -94,7 +64,7 @@ export class Session<Data = SessionData> {
   /** The session data: a plain object, nested changes included. Assigning replaces it. */
   get data(): Data {
     const state = this.#state;
-    state.accessed = true;
+    needWrite(state, "if-changed");
     return state.data as Data;
   }
 
@@ -103,18 +73,18 @@ export class Session<Data = SessionData> {
       throw new SessionError("invalid-argument", "sessile: session.data must be a plain object");
     }
     const state = this.#state;
-    state.accessed = true;
+    needWrite(state, "if-changed");
     state.data = value;
   }
 
   /** The session id, `null` until the session is first written. Never log it. */
   get id(): string | null {
-    return this.#state.id;
+    return this.#state.stored?.id ?? null;
   }
 
   /** `true` until the session is stored. */
   get isNew(): boolean {
-    return this.#state.key === null;
+    return this.#state.stored === null;
   }
 
   /** When the session was created. */
@@ -124,9 +94,7 @@ export class Session<Data = SessionData> {
 
   /** Forces a write at commit; needed only with `detectChanges: false`. */
   changed(): void {
-    const state = this.#state;
-    state.accessed = true;
-    state.forced = true;
+    needWrite(this.#state, "always");
   }
 
   /**
@@ -140,8 +108,8 @@ export class Session<Data = SessionData> {
   /** At commit, keeps the data under a new id and deletes the old key (session-fixation defence on login). */
   regenerate(): void {
     const state = this.#state;
-    state.regenerate = true;
-    state.accessed = true;
+    state.identity = "rotate";
+    needWrite(state, "if-changed");
   }
 
   /**
@@ -153,9 +121,8 @@ export class Session<Data = SessionData> {
     this.#engine.checkTimeout(seconds);
     const state = this.#state;
     state.timeout = seconds;
-    state.forced = true;
-    state.touched = true;
-    state.accessed = true;
+    state.refresh = "now";
+    needWrite(state, "always");
   }
 
   /** Sets this session's own cookie Max-Age in seconds (`null` = browser-session cookie); persists and re-sends the cookie. */
@@ -163,19 +130,18 @@ export class Session<Data = SessionData> {
     checkDuration(seconds, "adjustCookieMaxAge", MAX_COOKIE_AGE);
     const state = this.#state;
     state.cookieAge = seconds ?? 0;
-    state.forced = true;
-    state.recookie = true;
-    state.accessed = true;
+    needWrite(state, "always");
+    resendCookie(state);
   }
 
   /** Re-sends the cookie on this response. */
   recookie(): void {
-    this.#state.recookie = true;
+    resendCookie(this.#state);
   }
 
   /** Extends the expiry on this request even if no refresh is due. */
   touch(): void {
-    this.#state.touched = true;
+    this.#state.refresh = "now";
   }
 
   /** Writes the session now (for long-lived handlers); the commit then writes only what changed after. */
@@ -187,7 +153,7 @@ export class Session<Data = SessionData> {
   flash(message: unknown, options: FlashOptions = {}): void {
     const { queue = DEFAULT_QUEUE, allowDuplicate = true } = options;
     const state = this.#state;
-    state.accessed = true;
+    needWrite(state, "if-changed");
     state.flash ??= {};
     const messages = state.flash[queue] ?? [];
     state.flash[queue] = messages;
@@ -205,7 +171,7 @@ export class Session<Data = SessionData> {
     const state = this.#state;
     const messages = state.flash?.[queue];
     if (messages === undefined || state.flash === undefined) return [];
-    state.accessed = true;
+    needWrite(state, "if-changed");
     delete state.flash[queue];
     if (Object.keys(state.flash).length === 0) state.flash = undefined;
     return messages;
@@ -214,7 +180,7 @@ export class Session<Data = SessionData> {
   /** Makes and stores a new CSRF token (32 random bytes, base64url) and returns it. */
   newCsrfToken(): string {
     const state = this.#state;
-    state.accessed = true;
+    needWrite(state, "if-changed");
     state.csrf = randomBytes(32).toString("base64url");
     return state.csrf;
   }

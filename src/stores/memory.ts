@@ -1,4 +1,4 @@
-import type { SessionStore } from "./store.js";
+import type { SessionStore } from "../core/store.js";
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {

@@ -1,5 +1,5 @@
 import { SessionError, WrongTypeError } from "../core/errors.js";
-import type { SessionStore } from "./store.js";
+import type { SessionStore } from "../core/store.js";
 
 /** The `SET` options node-redis understands: v5+ (`expiration`, `condition`) and v4 (`EX`, `NX`, `XX`). */
 export interface NodeRedisSetOptions {

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
-import type { SessionStore } from "../stores/store.js";
+import type { SessionStore } from "../core/store.js";
 
 /** One check of the store contract; `run` rejects with an assertion error when the store breaks it. */
 export interface StoreConformanceCase {
