@@ -51,6 +51,16 @@ describe("createSessions() options", () => {
     ],
     ["a store without the store methods", { store: {} }, /^sessile: store is required/],
     [
+      "a node-redis client passed as the store",
+      { store: { get() {}, set() {}, del() {}, connect() {} } },
+      /^sessile: store must be a session store, not a Redis client; wrap the client: store: redisStore\(client\)$/,
+    ],
+    [
+      "an ioredis client passed as the store",
+      { store: { get() {}, set() {}, call() {} } },
+      /^sessile: store must be a session store, not a Redis client; wrap the client: store: redisStore\(client\)$/,
+    ],
+    [
       "a missing secret",
       { secret: undefined },
       /^sessile: secret is required; pass a random string of at least 32 bytes/,
@@ -119,6 +129,11 @@ describe("createSessions() options", () => {
       "touchInterval equal to idleTimeout",
       { idleTimeout: 60, touchInterval: 60 },
       /^sessile: touchInterval \(60\) must be below idleTimeout \(60\), or sessions would expire between refreshes$/,
+    ],
+    [
+      "an idleTimeout at or below the default touchInterval",
+      { idleTimeout: 60 },
+      /^sessile: touchInterval \(default 60\) must be below idleTimeout \(60\), or sessions would expire between refreshes; set touchInterval below 60 too \(e\.g\. 15\), or 0 to refresh on every request$/,
     ],
     [
       "touchInterval above the default idleTimeout",

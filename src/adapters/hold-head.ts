@@ -5,8 +5,16 @@ const HEAD_METHODS: readonly HeadMethod[] = ["writeHead", "write", "end", "flush
 
 interface HeldCall {
   method: HeadMethod;
+  /** Position of `method` in `HEAD_METHODS`. */
+  index: number;
   args: unknown[];
 }
+
+/**
+ * Where a hold stands: `"waiting"` for the first head-producing call, `"holding"` calls while the commit
+ * runs, `"releasing"` them in order, then `"passing"` every later call straight through.
+ */
+type HoldPhase = "waiting" | "holding" | "releasing" | "passing";
 
 /**
  * Holds a `node:http` response at its first head-producing call (`writeHead`, `write`, `end`,
@@ -17,7 +25,8 @@ interface HeldCall {
  * request instead (the response head is still unsent).
  *
  * It composes with other response-patching middleware (such as `compression`) in either order: it
- * wraps whatever the four names resolve to when it is installed, and puts exactly that back.
+ * wraps whatever the four names resolve to when it is installed; once done it puts that back only where
+ * nobody has wrapped it since, and otherwise passes later calls (a compressor's late chunks) through.
  */
 export class HeadHold {
   readonly #res: ServerResponse;
@@ -25,26 +34,34 @@ export class HeadHold {
   readonly #onError: (error: unknown) => void;
   // What each name resolved to before (the prototype's method, or another holder's), put back as an own
   // property: deleting ours instead would drop the response object into slow dictionary mode.
-  readonly #originals: unknown[];
+  readonly #originals: ((...args: unknown[]) => unknown)[];
+  readonly #holders: ((...args: unknown[]) => unknown)[];
   readonly #held: HeldCall[] = [];
-  #started = false;
+  #phase: HoldPhase = "waiting";
 
   constructor(res: ServerResponse, beforeHead: () => Promise<void>, onError: (error: unknown) => void) {
     this.#res = res;
     this.#beforeHead = beforeHead;
     this.#onError = onError;
-    const target = res as unknown as Record<HeadMethod, unknown>;
+    const target = res as unknown as Record<HeadMethod, (...args: unknown[]) => unknown>;
     this.#originals = HEAD_METHODS.map((method) => target[method]);
-    for (const method of HEAD_METHODS) {
-      target[method] = (...args: unknown[]): unknown => this.#hold(method, args);
-    }
+    this.#holders = HEAD_METHODS.map(
+      (method, i) =>
+        (...args: unknown[]) =>
+          this.#call(method, i, args),
+    );
+    HEAD_METHODS.forEach((method, i) => {
+      target[method] = this.#holders[i] as (...args: unknown[]) => unknown;
+    });
   }
 
-  #hold(method: HeadMethod, args: unknown[]): unknown {
+  #call(method: HeadMethod, index: number, args: unknown[]): unknown {
     const res = this.#res;
-    this.#held.push({ method, args: method === "writeHead" ? absorbWriteHead(res, args) : args });
-    if (!this.#started) {
-      this.#started = true;
+    if (this.#phase === "passing")
+      return (this.#originals[index] as (...a: unknown[]) => unknown).apply(res, args);
+    this.#held.push({ method, index, args: method === "writeHead" ? absorbWriteHead(res, args) : args });
+    if (this.#phase === "waiting") {
+      this.#phase = "holding";
       this.#beforeHead().then(
         () => this.#release(),
         (error: unknown) => this.#fail(error),
@@ -56,25 +73,34 @@ export class HeadHold {
   #restore(): void {
     const target = this.#res as unknown as Record<HeadMethod, unknown>;
     HEAD_METHODS.forEach((method, i) => {
-      target[method] = this.#originals[i];
+      if (target[method] === this.#holders[i]) target[method] = this.#originals[i];
     });
   }
 
   #release(): void {
     this.#restore();
+    this.#phase = "releasing";
     const res = this.#res;
     try {
-      for (const { method, args } of this.#held) {
-        (res[method] as (...a: unknown[]) => unknown).apply(res, args);
+      // Indexed: a call made while replaying (by a wrapper above this hold) joins the end of the queue.
+      for (let i = 0; i < this.#held.length; i++) {
+        const { method, index, args } = this.#held[i] as HeldCall;
+        // A wrapper that saw no head sent while it was held may have asked for it twice (compression
+        // does, from write() and again from end()); unheld, the second call would never have happened.
+        if (method === "writeHead" && res.headersSent) continue;
+        (this.#originals[index] as (...a: unknown[]) => unknown).apply(res, args);
       }
     } catch (error) {
       // The handler's own misuse (e.g. write after end) surfaces here, after its stack is gone.
       res.destroy(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.#phase = "passing";
     }
   }
 
   #fail(error: unknown): void {
     this.#restore();
+    this.#phase = "passing";
     this.#onError(error);
   }
 }

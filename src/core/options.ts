@@ -187,13 +187,13 @@ function resolveTimeouts(options: SessionOptions): Timeouts {
     min: 0,
   });
   if (idleTimeout !== null && touchInterval >= idleTimeout) {
-    const which = options.touchInterval === undefined ? ", the default," : "";
+    const shown = options.touchInterval === undefined ? `default ${touchInterval}` : `${touchInterval}`;
     const fix =
       options.touchInterval === undefined
         ? `; set touchInterval below ${idleTimeout} too (e.g. ${Math.floor(idleTimeout / 4)}), or 0 to refresh on every request`
         : "";
     throw invalid(
-      `touchInterval (${touchInterval}${which}) must be below idleTimeout (${idleTimeout}), or sessions would expire between refreshes${fix}`,
+      `touchInterval (${shown}) must be below idleTimeout (${idleTimeout}), or sessions would expire between refreshes${fix}`,
     );
   }
   const redisTtl = checkBoolean(options.redisTtl, "redisTtl", DEFAULTS.redisTtl);

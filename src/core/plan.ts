@@ -1,7 +1,7 @@
 import { deadline, refreshDue } from "./expiry.js";
 import type { ResolvedOptions } from "./options.js";
 import { encodePayload } from "./payload.js";
-import { type CookieNeed, isEmpty, recordOf, type SessionState } from "./state.js";
+import { type CookieNeed, isEmpty, recordOf, type SessionState, type StoredSession } from "./state.js";
 
 /** The options a plan depends on. */
 export type PlanOptions = Pick<
@@ -83,6 +83,29 @@ export function planWrite(
   return creating
     ? { kind: "rotate", oldKey: stored.key, ...payload }
     : { kind: "update", key: stored.key, ...payload };
+}
+
+/**
+ * Records in the state a planned write that landed: what is stored now and what the response's cookie
+ * must say. `created` is the new id and key of a `create` or `rotate`; `null` for an `update`.
+ */
+export function land(
+  state: SessionState,
+  plan: Extract<WritePlan, { text: string }>,
+  created: { readonly id: string; readonly key: string } | null,
+  configuredMaxAge: number | null,
+): void {
+  const { text: raw, expires } = plan;
+  state.stored =
+    created === null
+      ? { ...(state.stored as StoredSession), raw, expires }
+      : { origin: "created", ...created, raw, expires };
+  // What was forced is written; later changes (to data still held by the handler) are still compared.
+  if (state.write === "always") state.write = "if-changed";
+  state.refresh = "when-due";
+  state.identity = "keep";
+  if (created !== null) state.cookie = "send";
+  if (plan.extends && cookieMaxAge(state, configuredMaxAge) !== null) state.cookie = "send";
 }
 
 /** The cookie's Max-Age for this session: its own (`0` = browser-session cookie) or the configured one. */

@@ -1,7 +1,7 @@
 import { SessionError } from "./errors.js";
-import { cookieMaxAge, type WritePlan } from "./plan.js";
+import { land, type WritePlan } from "./plan.js";
 import type { Reporter } from "./report.js";
-import { resetState, type SessionState, type StoredSession } from "./state.js";
+import { resetState, type SessionState } from "./state.js";
 import type { SessionStore } from "./store.js";
 import { storeCall } from "./store-call.js";
 
@@ -35,22 +35,6 @@ function collision(): SessionError {
   return new SessionError("id-collision", "sessile: a new session id already existed in the store");
 }
 
-/** Records a write that landed. */
-function landed(
-  ctx: WriteContext,
-  state: SessionState,
-  stored: StoredSession,
-  plan: { readonly extends: boolean },
-): void {
-  state.stored = stored;
-  // What was forced is written; later changes (to data still held by the handler) are still compared.
-  if (state.write === "always") state.write = "if-changed";
-  state.refresh = "when-due";
-  state.identity = "keep";
-  if (stored.origin === "created") state.cookie = "send";
-  if (plan.extends && cookieMaxAge(state, ctx.cookieMaxAge) !== null) state.cookie = "send";
-}
-
 /** Carries out a plan against the store: at most one round-trip, except to undo a copy in a race. */
 export async function carryOut(
   ctx: WriteContext,
@@ -67,7 +51,7 @@ export async function carryOut(
     case "create": {
       const { id, key } = ctx.newId();
       if (!(await storeCall("create", store.create(key, plan.text, plan.ttl)))) throw collision();
-      return landed(ctx, state, { origin: "created", key, id, raw: plan.text, expires: plan.expires }, plan);
+      return land(state, plan, { id, key }, ctx.cookieMaxAge);
     }
     case "rotate": {
       const { id, key } = ctx.newId();
@@ -81,14 +65,13 @@ export async function carryOut(
         await storeCall("regenerate", store.destroy(key));
         return vanish(ctx, state, now);
       }
-      return landed(ctx, state, { origin: "created", key, id, raw: plan.text, expires: plan.expires }, plan);
+      return land(state, plan, { id, key }, ctx.cookieMaxAge);
     }
     case "update": {
-      const current = state.stored as StoredSession;
       if (!(await storeCall("update", store.update(plan.key, plan.text, plan.ttl)))) {
         return vanish(ctx, state, now);
       }
-      return landed(ctx, state, { ...current, raw: plan.text, expires: plan.expires }, plan);
+      return land(state, plan, null, ctx.cookieMaxAge);
     }
   }
 }

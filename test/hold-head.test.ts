@@ -1,0 +1,83 @@
+import { createServer } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import compression from "compression";
+import express from "express";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sessions } from "../src/adapters/express.js";
+import { createSessions, digestId, type SessionStore } from "../src/index.js";
+import { SECRET, useRedis } from "./helpers/sessions.js";
+import type { SpecApp } from "./spec/behaviour.js";
+import { Browser } from "./spec/browser.js";
+import { listen } from "./spec/listen.js";
+
+const WRITE_DELAY_MS = 150;
+// Over compression's 1 KiB threshold, so the body really is compressed.
+const BODY = "sessile ".repeat(512);
+
+/** The store with every create and update held back, so a head sent before the write would show. */
+function slowWrites(store: SessionStore): SessionStore {
+  return {
+    ...store,
+    async create(...args) {
+      await sleep(WRITE_DELAY_MS);
+      return store.create(...args);
+    },
+    async update(...args) {
+      await sleep(WRITE_DELAY_MS);
+      return store.update(...args);
+    },
+  };
+}
+
+describe("holding the response head with a response-patching middleware (compression)", () => {
+  const f = useRedis("ioredis");
+  const apps: Record<string, SpecApp> = {};
+
+  beforeAll(async () => {
+    const factory = createSessions({ store: slowWrites(f.client.store), secret: SECRET });
+    const orders = {
+      "compression, then sessions": [compression(), sessions(factory)],
+      "sessions, then compression": [sessions(factory), compression()],
+    };
+    for (const [order, middleware] of Object.entries(orders)) {
+      const app = express();
+      app.use(...middleware);
+      app.get("/write", (req, res) => {
+        req.session.data.user = "ada";
+        res.type("text/plain").send(BODY);
+      });
+      app.get("/stream", (req, res) => {
+        req.session.data.streamed = true;
+        res.type("text/plain");
+        res.write(BODY);
+        res.end(BODY);
+      });
+      apps[order] = await listen(createServer(app));
+    }
+  });
+
+  afterAll(async () => {
+    for (const app of Object.values(apps)) await app.close();
+  });
+
+  describe.each(["compression, then sessions", "sessions, then compression"])("%s", (order) => {
+    it.each(["/write", "/stream"])(
+      "%s: the response is compressed and its session is stored before the head",
+      async (path) => {
+        const browser = new Browser((apps[order] as SpecApp).url);
+        const started = Date.now();
+        const reply = await browser.request(path, { headers: { "Accept-Encoding": "gzip" } });
+        const cookie = browser.cookie("session") as string;
+        // Read the moment the response arrived: a head sent before the write landed finds no key.
+        const stored = await f.raw.get(`${f.prefix}${digestId(cookie.split(".")[0] as string)}`);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(WRITE_DELAY_MS - 5);
+        expect(reply.status).toBe(200);
+        expect(reply.headers.get("content-encoding")).toBe("gzip");
+        expect(reply.text).toContain("sessile sessile");
+        expect(reply.headers.get("vary")).toMatch(/\bcookie\b/i);
+        expect(stored).not.toBeNull();
+        await f.log.take();
+      },
+    );
+  });
+});
