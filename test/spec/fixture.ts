@@ -64,7 +64,7 @@ export function tamper(value: string): string {
 }
 
 /**
- * What the cases of one adapter's spec share. The properties are set by the hooks
+ * What the cases of one adapter's spec share. Most properties are set by the hooks
  * {@link useSpecFixture} registers, so read them inside a test or hook, never while registering.
  */
 export interface SpecFixture {
@@ -100,84 +100,58 @@ export type SpecCases = (fx: SpecFixture) => void;
  * `client`, a command log and the app once for all its tests, a fresh jar before each test.
  */
 export function useSpecFixture(makeApp: MakeApp, client: ClientKind): SpecFixture {
-  let redis: TestRedis;
-  let resilient: ResilientClient;
-  let log: CommandLog;
-  let prefix: string;
-  let store: SessionStore;
-  let app: SpecApp;
-  let browser: Browser;
   const delay = { ms: 0 };
+  let prefix: string;
+  // The hooks below fill in the rest before any test runs.
+  const fx = { delay, makeApp, factories, signIn, startLog } as {
+    -readonly [K in keyof SpecFixture]: SpecFixture[K];
+  };
 
   function factories(overrides: Partial<SessionOptions> = {}): SpecFactories {
     return {
       session: createSessions({
-        store: delayedWrites(store, delay),
+        store: delayedWrites(fx.store, delay),
         secret: [SECRET, OLD_SECRET],
         allowCookie: refusesPublicCaching,
         ...overrides,
       }),
-      admin: createSessions({ store, secret: SECRET, cookie: { name: "admin" } }),
+      admin: createSessions({ store: fx.store, secret: SECRET, cookie: { name: "admin" } }),
     };
   }
 
   async function startLog(): Promise<void> {
-    log = new CommandLog(redis.url, prefix);
-    await log.start();
+    fx.log = new CommandLog(fx.redis.url, prefix);
+    await fx.log.start();
   }
 
   async function signIn(data: Record<string, string> = { user: "ada" }): Promise<string> {
-    const reply = await browser.request(`/write?${new URLSearchParams(data)}`);
+    const reply = await fx.browser.request(`/write?${new URLSearchParams(data)}`);
     expect(reply.setCookie("session")).toMatch(NEW_COOKIE);
-    await log.take();
-    return browser.cookie("session") as string;
+    await fx.log.take();
+    return fx.browser.cookie("session") as string;
   }
 
   beforeAll(async () => {
-    redis = await spawnRedis();
+    fx.redis = await spawnRedis();
     prefix = `spec${randomBytes(4).toString("hex")}:`;
-    resilient = await connectResilient(client, redis.url);
-    store = resilient.store(prefix);
+    fx.client = await connectResilient(client, fx.redis.url);
+    fx.store = fx.client.store(prefix);
     await startLog();
-    app = await makeApp(factories());
+    fx.app = await makeApp(factories());
   });
 
   afterAll(async () => {
-    await app?.close();
-    await log?.stop();
-    await resilient?.close();
-    await redis?.stop();
+    await fx.app?.close();
+    await fx.log?.stop();
+    await fx.client?.close();
+    await fx.redis?.stop();
   });
 
   beforeEach(async () => {
     delay.ms = 0;
-    browser = new Browser(app.url);
-    await log.take();
+    fx.browser = new Browser(fx.app.url);
+    await fx.log.take();
   });
 
-  return {
-    get redis() {
-      return redis;
-    },
-    get client() {
-      return resilient;
-    },
-    get store() {
-      return store;
-    },
-    get log() {
-      return log;
-    },
-    get app() {
-      return app;
-    },
-    get browser() {
-      return browser;
-    },
-    delay,
-    makeApp,
-    factories,
-    signIn,
-    startLog,
-  };
+  return fx;
 }
