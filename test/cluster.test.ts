@@ -4,18 +4,13 @@ import { Cluster } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { digestId } from "../src/index.js";
 import { storeConformanceCases } from "../src/testing/index.js";
+import { startCluster, type TestCluster } from "./helpers/cluster.js";
+import { MultiNodeCommandLog } from "./helpers/command-log.js";
 import { checkFailoverTraffic, type FailoverRun, runFailover } from "./helpers/failover.js";
+import { commandCalls, errorReplies } from "./helpers/node-stats.js";
+import { adminCall, type TopologyNode } from "./helpers/server-process.js";
 import { failures, loop, SessionBook, timed, written } from "./helpers/session-traffic.js";
 import { cookiePair } from "./helpers/sessions.js";
-import {
-  adminCall,
-  commandCalls,
-  errorReplies,
-  MultiNodeCommandLog,
-  startCluster,
-  type TestCluster,
-  type TopologyNode,
-} from "./helpers/topology.js";
 import {
   CLUSTER_CLIENT_KINDS,
   type ClusterClientKind,

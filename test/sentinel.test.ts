@@ -3,8 +3,9 @@ import { digestId, redisStore, StoreError } from "../src/index.js";
 import { storeConformanceCases } from "../src/testing/index.js";
 import { CommandLog } from "./helpers/command-log.js";
 import { checkFailoverTraffic, type FailoverRun, runFailover } from "./helpers/failover.js";
+import { startSentinel, type TestSentinel } from "./helpers/sentinel.js";
+import { adminCall } from "./helpers/server-process.js";
 import { SessionBook, timed, written } from "./helpers/session-traffic.js";
-import { adminCall, startSentinel, type TestSentinel, waitUntil } from "./helpers/topology.js";
 import {
   COMMAND_TIMEOUT_MS,
   connectSentinelClient,
@@ -13,6 +14,7 @@ import {
   STORE_TIMEOUT_SECONDS,
   type TopologyClient,
 } from "./helpers/topology-clients.js";
+import { waitUntil } from "./helpers/wait-until.js";
 
 /** A request is at most two commands, each bounded by the client's (or the store's) timeout, plus slack. */
 const REQUEST_BOUND_MS = 2 * Math.max(COMMAND_TIMEOUT_MS, STORE_TIMEOUT_SECONDS * 1000) + 1000;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
+import type { TopologyNode } from "./server-process.js";
 
 /** One command as the server saw it, e.g. `["SET", "sessile:abc", "{...}", "EX", "1200", "NX"]`. */
 export type Command = readonly string[];
@@ -73,4 +74,44 @@ export function shape(command: Command): string {
     (f) => f === "EX" || f === "PX" || f === "EXAT" || f === "PXAT" || f === "KEEPTTL",
   );
   return ["SET", condition, expiry].filter(Boolean).join(" ");
+}
+
+/** One {@link CommandLog} per node, read as one: commands from every node, node by node. */
+export class MultiNodeCommandLog {
+  readonly #logs: CommandLog[];
+
+  constructor(nodes: readonly TopologyNode[], prefix: string) {
+    this.#logs = nodes.map((n) => new CommandLog(n.url, prefix));
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.#logs.map((l) => l.start()));
+  }
+
+  /** Command shapes since the previous call, summed over the nodes (in order within each node). */
+  async shapes(): Promise<string[]> {
+    return (await Promise.all(this.#logs.map((l) => l.shapes()))).flat();
+  }
+
+  /** Full commands since the previous call, summed over the nodes (in order within each node). */
+  async take(): Promise<Command[]> {
+    return (await Promise.all(this.#logs.map((l) => l.take()))).flat();
+  }
+
+  /**
+   * Command shapes since the previous call, grouped by key: the order of the commands on one key is the
+   * order its node executed them, which a sum over nodes cannot give.
+   */
+  async byKey(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const command of await this.take()) {
+      const key = command[1] ?? "";
+      out.set(key, [...(out.get(key) ?? []), shape(command)]);
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#logs.map((l) => l.stop()));
+  }
 }

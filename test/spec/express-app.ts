@@ -4,7 +4,7 @@ import type express from "express";
 import type { Response } from "express";
 import { sessions } from "../../src/adapters/express.js";
 import type { Session } from "../../src/index.js";
-import type { MakeApp } from "./behaviour.js";
+import type { MakeApp } from "./fixture.js";
 import { listen } from "./listen.js";
 import { type Outcome, ROUTES } from "./routes.js";
 

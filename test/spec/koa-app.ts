@@ -4,7 +4,7 @@ import type Koa from "koa";
 import type { Context } from "koa";
 import { sessions } from "../../src/adapters/koa.js";
 import type { Session } from "../../src/index.js";
-import type { MakeApp } from "./behaviour.js";
+import type { MakeApp } from "./fixture.js";
 import { listen } from "./listen.js";
 import { type Outcome, ROUTES } from "./routes.js";
 

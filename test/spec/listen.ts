@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { SpecApp } from "./behaviour.js";
+import type { SpecApp } from "./fixture.js";
 
 /** Starts `server` on a free loopback port; `close()` also drops keep-alive connections. */
 export async function listen(server: Server): Promise<SpecApp> {
