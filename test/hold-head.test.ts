@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessions } from "../src/adapters/express.js";
 import { createSessions, digestId, type SessionStore } from "../src/index.js";
 import { SECRET, useRedis } from "./helpers/sessions.js";
-import type { SpecApp } from "./spec/behaviour.js";
 import { Browser } from "./spec/browser.js";
+import type { SpecApp } from "./spec/fixture.js";
 import { listen } from "./spec/listen.js";
 
 const WRITE_DELAY_MS = 150;
