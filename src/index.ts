@@ -6,7 +6,13 @@ export type { SessionOptions } from "./core/options.js";
 export type { Serializer, StoredPayload } from "./core/payload.js";
 export { safeJson } from "./core/safe-json.js";
 export { type FlashOptions, Session } from "./core/session.js";
-export type { ReplaceResult, SessionStore } from "./core/store.js";
-export type { InvalidDetails, InvalidReason, ResponseInfo, SessionData } from "./core/types.js";
+export type { ReplaceResult, SessionStore, UpdateResult } from "./core/store.js";
+export type {
+  ConflictDetails,
+  InvalidDetails,
+  InvalidReason,
+  ResponseInfo,
+  SessionData,
+} from "./core/types.js";
 export { type MemoryStoreOptions, memoryStore } from "./stores/memory.js";
 export { type RedisLikeClient, type RedisStoreOptions, redisStore } from "./stores/redis.js";

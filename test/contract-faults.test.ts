@@ -33,16 +33,19 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
       ["a bad signature", `session=${generateSessionId()}.${"A".repeat(43)}`],
       ["a malformed value", "session=%00%zz"],
       ["an oversized value", `session=${"a".repeat(600)}`],
-    ])("sends no command for %s and clears the stale cookie", async (_name, header) => {
-      const { sessions, reasons } = factory();
-      const s = await sessions.load(header);
-      void s.data.user;
-      const r = await sessions.commit(s);
-      expect(r.setCookie).toMatch(CLEARED);
-      expect(r.vary).toBe(true);
-      expect(reasons).toEqual(["bad-signature"]);
-      expect(await f.log.shapes()).toEqual([]);
-    });
+    ])(
+      "sends no command for %s and leaves the cookie alone (it cannot be attributed)",
+      async (_name, header) => {
+        const { sessions, reasons } = factory();
+        const s = await sessions.load(header);
+        void s.data.user;
+        const r = await sessions.commit(s);
+        expect(r.setCookie).toBeUndefined();
+        expect(r.vary).toBe(true);
+        expect(reasons).toEqual(["bad-signature"]);
+        expect(await f.log.shapes()).toEqual([]);
+      },
+    );
 
     it("writes a new session instead of clearing when the handler writes", async () => {
       const { sessions } = factory();
@@ -137,8 +140,8 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
     });
   });
 
-  describe("SET … XX finds the key gone", () => {
-    it("resurrects nothing, clears the cookie and reports vanished", async () => {
+  describe("the compare-and-set finds the key gone", () => {
+    it("resurrects nothing, leaves the cookie to the logout's own response and reports vanished", async () => {
       const { pair, key } = await createStored(f);
       const { sessions, reasons } = factory();
       const s = await sessions.load(pair);
@@ -147,8 +150,8 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
       await f.log.take();
       s.data.more = 1;
       const r = await sessions.commit(s);
-      expect(await f.log.shapes()).toEqual(["SET XX EX"]);
-      expect(r.setCookie).toMatch(CLEARED);
+      expect(await f.log.shapes()).toEqual(["CAS SET EX"]);
+      expect(r.setCookie).toBeUndefined();
       expect(reasons).toEqual(["vanished"]);
       expect(await f.raw.exists(key)).toBe(0);
     });
@@ -162,7 +165,7 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
       const s = await sessions.load(pair);
       void s.data.user;
       expect((await sessions.commit(s)).setCookie).toBeUndefined();
-      expect(await f.log.shapes()).toEqual(["GET", "SET XX EX"]);
+      expect(await f.log.shapes()).toEqual(["GET", "CAS SET EX"]);
       expect(JSON.parse((await f.raw.get(key)) as string)).toMatchObject({ x: T + 60 + 1200 });
       const ms = await f.raw.pttl(key);
       expect(ms).toBeGreaterThan(1198 * 1000);
@@ -197,7 +200,7 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
       const s = await sessions.load(pair);
       s.data.more = 1;
       await sessions.commit(s);
-      expect(await f.log.shapes()).toEqual(["GET", "GET", "SET XX"]);
+      expect(await f.log.shapes()).toEqual(["GET", "GET", "CAS SET"]);
     });
 
     it("refreshes with SET XX and no EX", async () => {
@@ -205,7 +208,7 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
       at(60);
       const { sessions } = factory(lru);
       await sessions.commit(await sessions.load(pair));
-      expect(await f.log.shapes()).toEqual(["GET", "SET XX"]);
+      expect(await f.log.shapes()).toEqual(["GET", "CAS SET"]);
     });
 
     it("regenerates with SET NX and DEL, no EX", async () => {
@@ -216,16 +219,16 @@ describe.each(CLIENT_KINDS)("Redis contract, faults and modes, with %s", (kind) 
       await sessions.commit(s);
       const shapes = await f.log.shapes();
       expect(shapes[0]).toBe("GET");
-      expect(shapes.slice(1).sort()).toEqual(["DEL", "SET NX"]);
+      expect(shapes.slice(1).sort()).toEqual(["SET NX", "SET XX GET EX"]);
     });
 
-    it("invalidates with GET, DEL", async () => {
+    it("invalidates with GET, GETDEL", async () => {
       const { pair } = await createStored(f, lru);
       const { sessions } = factory(lru);
       const s = await sessions.load(pair);
       await s.invalidate();
       expect((await sessions.commit(s)).setCookie).toMatch(CLEARED);
-      expect(await f.log.shapes()).toEqual(["GET", "DEL"]);
+      expect(await f.log.shapes()).toEqual(["GET", "GETDEL"]);
     });
 
     it("sends GET, DEL for a session past its stored expiry", async () => {

@@ -62,7 +62,7 @@ describe("examples/demo (npm start)", () => {
     it("keeps a signed-in session in Redis: one GET, plus one SET for the popped flash", async () => {
       const cookie = await signIn(demo.url);
       const first = await fetch(`${demo.url}/`, { headers: { cookie } });
-      expect(first.headers.get("x-redis-commands")).toBe("GET, SET XX EX");
+      expect(first.headers.get("x-redis-commands")).toBe("GET, CAS SET EX");
       expect(await first.text()).toContain("Signed in as Grace");
       const again = await fetch(`${demo.url}/`, { headers: { cookie } });
       expect(again.headers.get("x-redis-commands")).toBe("GET");
@@ -108,7 +108,7 @@ describe("examples/demo (npm start)", () => {
       const cookie = await signIn(demo.url);
       const response = await fetch(`${demo.url}/session`, { headers: { cookie } });
       const body = await response.text();
-      expect(response.headers.get("x-redis-commands")).toBe("GET, SET XX EX");
+      expect(response.headers.get("x-redis-commands")).toBe("GET, CAS SET EX");
       expect(body).toContain("Signed in as Grace");
       expect(body).toContain("memoryStore()</code> has no <code>PTTL");
     });

@@ -1,11 +1,11 @@
 import { createServer } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
 import compression from "compression";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessions } from "../src/adapters/express.js";
-import { createSessions, digestId, type SessionStore } from "../src/index.js";
+import { createSessions, digestId } from "../src/index.js";
 import { SECRET, useRedis } from "./helpers/sessions.js";
+import { delayedWrites } from "./helpers/slow-store.js";
 import { Browser } from "./spec/browser.js";
 import type { SpecApp } from "./spec/fixture.js";
 import { listen } from "./spec/listen.js";
@@ -14,27 +14,15 @@ const WRITE_DELAY_MS = 150;
 // Over compression's 1 KiB threshold, so the body really is compressed.
 const BODY = "sessile ".repeat(512);
 
-/** The store with every create and update held back, so a head sent before the write would show. */
-function slowWrites(store: SessionStore): SessionStore {
-  return {
-    ...store,
-    async create(...args) {
-      await sleep(WRITE_DELAY_MS);
-      return store.create(...args);
-    },
-    async update(...args) {
-      await sleep(WRITE_DELAY_MS);
-      return store.update(...args);
-    },
-  };
-}
-
 describe("holding the response head with a response-patching middleware (compression)", () => {
   const f = useRedis("ioredis");
   const apps: Record<string, SpecApp> = {};
 
   beforeAll(async () => {
-    const factory = createSessions({ store: slowWrites(f.client.store), secret: SECRET });
+    const factory = createSessions({
+      store: delayedWrites(f.client.store, { ms: WRITE_DELAY_MS }),
+      secret: SECRET,
+    });
     const orders = {
       "compression, then sessions": [compression(), sessions(factory)],
       "sessions, then compression": [sessions(factory), compression()],

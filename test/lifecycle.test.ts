@@ -83,7 +83,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       await stored.sessions.commit(s);
       at(90);
       await read(stored);
-      expect(await f.log.shapes()).toEqual(["GET", "SET XX", "GET", "SET XX"]);
+      expect(await f.log.shapes()).toEqual(["GET", "CAS SET", "GET", "CAS SET"]);
       expect(await pttl(stored.key)).toBe(-1);
       at(90 + 1200);
       expect((await stored.sessions.load(stored.pair)).isNew).toBe(true);
@@ -94,7 +94,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
 
     it("keeps a session with no timeout at all, with no t or x stored", async () => {
       const stored = await createStored(f, { redisTtl: false, idleTimeout: null });
-      expect(await payload(stored.key)).toEqual({ v: 1, c: T, m: { user: "ada" } });
+      expect(await payload(stored.key)).toEqual({ v: 1, r: 1, c: T, m: { user: "ada" } });
       at(10 * 365 * 24 * 3600);
       expect(await read(stored)).toBeUndefined();
       expect(await f.log.shapes()).toEqual(["GET"]);
@@ -113,7 +113,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       const stored = await createStored(f);
       at(60);
       expect(await read(stored)).toBeUndefined();
-      expect(await f.log.shapes()).toEqual(["GET", "SET XX EX"]);
+      expect(await f.log.shapes()).toEqual(["GET", "CAS SET EX"]);
       expect(await payload(stored.key)).toMatchObject({ c: T, t: 1200, x: T + 60 + 1200 });
       await expectTtl(stored.key, 1200);
     });
@@ -124,7 +124,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       const s = await stored.sessions.load(stored.pair);
       s.data.more = 1;
       await stored.sessions.commit(s);
-      expect(await f.log.shapes()).toEqual(["GET", "SET XX EX"]);
+      expect(await f.log.shapes()).toEqual(["GET", "CAS SET EX"]);
       expect(await payload(stored.key)).toMatchObject({ x: T + 1200, m: { user: "ada", more: 1 } });
       await expectTtl(stored.key, 1170);
     });
@@ -146,7 +146,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
         vi.setSystemTime((T + 30) * 1000 + i * 590);
         await read(stored);
       }
-      expect((await f.log.shapes()).filter((s) => s.startsWith("SET"))).toEqual(["SET XX EX"]);
+      expect((await f.log.shapes()).filter((s) => s !== "GET")).toEqual(["CAS SET EX"]);
     });
 
     it("refreshes on every request when it is 0", async () => {
@@ -155,7 +155,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       await read(stored);
       at(2);
       await read(stored);
-      expect(await f.log.shapes()).toEqual(["GET", "SET XX EX", "GET", "SET XX EX"]);
+      expect(await f.log.shapes()).toEqual(["GET", "CAS SET EX", "GET", "CAS SET EX"]);
       expect(await payload(stored.key)).toMatchObject({ x: T + 2 + 1200 });
     });
 
@@ -165,7 +165,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       const s = await stored.sessions.load(stored.pair);
       s.touch();
       await stored.sessions.commit(s);
-      expect(await f.log.shapes()).toEqual(["GET", "SET XX EX"]);
+      expect(await f.log.shapes()).toEqual(["GET", "CAS SET EX"]);
       expect(await payload(stored.key)).toMatchObject({ x: T + 10 + 1200 });
     });
   });
@@ -189,7 +189,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       const stored = await createStored(f);
       at(60);
       expect(await read(stored)).toBeUndefined();
-      expect(await f.log.shapes()).toEqual(["GET", "SET XX EX"]);
+      expect(await f.log.shapes()).toEqual(["GET", "CAS SET EX"]);
     });
   });
 
@@ -257,7 +257,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       const s = await stored.sessions.load(stored.pair);
       s.adjustTimeout(7200);
       await stored.sessions.commit(s);
-      expect(await f.log.shapes()).toEqual(["GET", "SET XX EX"]);
+      expect(await f.log.shapes()).toEqual(["GET", "CAS SET EX"]);
       expect(await payload(stored.key)).toMatchObject({ t: 7200, x: T + 10 + 7200 });
       await expectTtl(stored.key, 7200);
       at(5000);
@@ -270,7 +270,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       const s = await stored.sessions.load(stored.pair);
       s.adjustTimeout(null);
       await stored.sessions.commit(s);
-      expect(await payload(stored.key)).toEqual({ v: 1, c: T, m: { user: "ada" } });
+      expect(await payload(stored.key)).toEqual({ v: 1, r: 2, c: T, m: { user: "ada" } });
       await expectTtl(stored.key, 3000);
       at(2500);
       expect(await read(stored)).toBeUndefined();
@@ -289,7 +289,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       const t = await lru.sessions.load(lru.pair);
       t.adjustTimeout(null);
       await lru.sessions.commit(t);
-      expect(await payload(lru.key)).toEqual({ v: 1, c: T, m: { user: "ada" } });
+      expect(await payload(lru.key)).toEqual({ v: 1, r: 2, c: T, m: { user: "ada" } });
     });
 
     it("keeps an active session alive even when its timeout is shorter than touchInterval", async () => {
@@ -368,7 +368,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
   });
 
   describe("session.regenerate()", () => {
-    it("moves the data to a new key with SET NX EX, deletes the old key and keeps createdAt", async () => {
+    it("moves the data to a new key with SET NX EX, leaves a marker under the old key and keeps createdAt", async () => {
       const stored = await createStored(f);
       at(100);
       const s = await stored.sessions.load(stored.pair);
@@ -376,14 +376,24 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       const r = await stored.sessions.commit(s);
       const shapes = await f.log.shapes();
       expect(shapes[0]).toBe("GET");
-      expect(shapes.slice(1).sort()).toEqual(["DEL", "SET NX EX"]);
+      expect(shapes.slice(1).sort()).toEqual(["SET NX EX", "SET XX GET EX"]);
       const newKey = f.prefix + digestId(s.id as string);
       expect(newKey).not.toBe(stored.key);
-      expect(await f.raw.exists(stored.key)).toBe(0);
-      expect(await payload(newKey)).toEqual({ v: 1, c: T, t: 1200, x: T + 100 + 1200, m: { user: "ada" } });
+      // The old key is a short-lived marker, so racing requests with the old cookie are recognised.
+      expect(await f.raw.get(stored.key)).toBe(`sessile-rotated:${digestId(s.id as string)}`);
+      await expectTtl(stored.key, 60);
+      expect(await payload(newKey)).toEqual({
+        v: 1,
+        r: 2,
+        c: T,
+        t: 1200,
+        x: T + 100 + 1200,
+        m: { user: "ada" },
+      });
       await expectTtl(newKey, 1200);
-      expect((await stored.sessions.load(stored.pair)).isNew).toBe(true);
-      expect(stored.reasons).toEqual(["not-found"]);
+      const old = await stored.sessions.load(stored.pair);
+      expect([old.isNew, old.superseded, old.data]).toEqual([true, true, {}]);
+      expect(stored.reasons).toEqual(["rotated"]);
       const again = await stored.sessions.load(cookiePair(r.setCookie));
       expect(again.data.user).toBe("ada");
       expect(again.createdAt.getTime()).toBe(T * 1000);
@@ -421,7 +431,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       const s = await stored.sessions.load(stored.pair);
       s.data.user = undefined;
       const r = await stored.sessions.commit(s);
-      expect(await f.log.shapes()).toEqual(["GET", "DEL"]);
+      expect(await f.log.shapes()).toEqual(["GET", "CAS DEL"]);
       expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
     });
 
@@ -431,7 +441,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
       delete s.data.user;
       const r = await stored.sessions.commit(s);
       expect(r.setCookie).toBeUndefined();
-      expect(await f.log.shapes()).toEqual(["GET", "SET XX EX"]);
+      expect(await f.log.shapes()).toEqual(["GET", "CAS SET EX"]);
       expect(await payload(stored.key)).toMatchObject({ m: {} });
       expect((await stored.sessions.load(stored.pair)).isNew).toBe(false);
     });

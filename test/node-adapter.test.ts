@@ -88,7 +88,7 @@ describe("sessile/node adapter", () => {
     const cookie = await login(url);
     const res = await fetch(`${url}/logout`, { headers: { cookie } });
     expect(res.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=; Max-Age=0;/)]);
-    expect(await f.log.shapes()).toEqual(["GET", "DEL"]);
+    expect(await f.log.shapes()).toEqual(["GET", "GETDEL"]);
   });
 
   it("lands the commit before the client sees the response head", async () => {
@@ -336,11 +336,11 @@ describe("sessile/node adapter", () => {
     expect(await f.log.shapes()).toEqual([]);
   });
 
-  it("clears a bad cookie on the response", async () => {
+  it("leaves a bad cookie alone on the response, which still varies on Cookie", async () => {
     const url = await app();
     const res = await fetch(url, { headers: { cookie: "session=forged.value" } });
     expect(await res.text()).toBe("anonymous");
-    expect(res.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=; Max-Age=0;/)]);
+    expect(res.headers.getSetCookie()).toEqual([]);
     expect(res.headers.get("vary")).toBe("Cookie");
   });
 });

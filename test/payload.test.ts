@@ -29,11 +29,12 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
   });
 
   describe("format", () => {
-    it("is {v,c,t,x,m} in whole seconds under prefix + sha256(id)", async () => {
+    it("is {v,r,c,t,x,m} in whole seconds under prefix + sha256(id)", async () => {
       const { key, id } = await createStored(f);
       expect(key).toBe(`${f.prefix}${digestId(id)}`);
       expect(JSON.parse((await f.raw.get(key)) as string)).toEqual({
         v: 1,
+        r: 1,
         c: T,
         t: 1200,
         x: T + 1200,
@@ -53,6 +54,7 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
       const key = f.prefix + digestId(s.id as string);
       expect(JSON.parse((await f.raw.get(key)) as string)).toEqual({
         v: 1,
+        r: 1,
         c: T,
         t: 1200,
         x: T + 1200,
@@ -65,7 +67,7 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
 
     it("omits t and x when the session has no idle timeout", async () => {
       const { key } = await createStored(f, { idleTimeout: null, absoluteTimeout: 600 });
-      expect(JSON.parse((await f.raw.get(key)) as string)).toEqual({ v: 1, c: T, m: { user: "ada" } });
+      expect(JSON.parse((await f.raw.get(key)) as string)).toEqual({ v: 1, r: 1, c: T, m: { user: "ada" } });
     });
 
     it("uses a custom serializer both ways", async () => {
@@ -106,7 +108,7 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
         secrets.push(s.id as string, second.split("=")[1] as string);
         const keys = await f.raw.keys(`${f.prefix}*`);
         expect(keys).toContain(`${f.prefix}${digestId(s.id as string)}`);
-        expect(keys).not.toContain(first.key);
+        expect(await f.raw.get(first.key)).toMatch(/^sessile-rotated:/);
         const scanned = await f.raw.scan("0", "MATCH", `${f.prefix}*`, "COUNT", "1000");
         s = await sessions.load(second);
         await s.invalidate();
@@ -275,7 +277,7 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
   describe("maxPayloadBytes on write", () => {
     /** Data whose full payload is exactly `bytes` long for a new session at time T. */
     function dataOfSize(bytes: number, char = "x"): Record<string, unknown> {
-      const empty = JSON.stringify({ v: 1, c: T, t: 1200, x: T + 1200, m: { p: "" } });
+      const empty = JSON.stringify({ v: 1, r: 1, c: T, t: 1200, x: T + 1200, m: { p: "" } });
       const room = bytes - Buffer.byteLength(empty);
       const width = Buffer.byteLength(char);
       return { p: char.repeat(Math.floor(room / width)) + "x".repeat(room % width) };

@@ -16,7 +16,10 @@ function options(overrides: Partial<SessionOptions> = {}): ResolvedOptions {
   return resolveOptions({ store: memoryStore(), secret: SECRET, ...overrides });
 }
 
-/** What reaches the store besides the load's `GET`, in the shapes the command-counting tests use. */
+/**
+ * What reaches the store besides the load's `GET`: `CAS` is the compare-and-set script (`EVALSHA`),
+ * which writes with `EX` unless in LRU mode; a rotation writes the new key and a marker under the old.
+ */
 function commandsOf(plan: WritePlan, opts: ResolvedOptions): string[] {
   const ex = opts.redisTtl ? " EX" : "";
   switch (plan.kind) {
@@ -25,11 +28,11 @@ function commandsOf(plan: WritePlan, opts: ResolvedOptions): string[] {
     case "create":
       return [`SET NX${ex}`];
     case "update":
-      return [`SET XX${ex}`];
+      return [`CAS${ex}`];
     case "rotate":
-      return [`SET NX${ex}`, "DEL"];
+      return [`SET NX${ex}`, "SET XX GET EX"];
     case "destroy":
-      return ["DEL"];
+      return plan.reason === "emptied" ? ["CAS delete"] : ["DEL"];
   }
 }
 
@@ -42,6 +45,7 @@ function loaded(
   const timeout = opts.idleTimeout;
   const expires = timeout === null ? null : NOW - age + timeout;
   const record = {
+    revision: 3,
     createdAt,
     timeout,
     expires,
@@ -51,7 +55,7 @@ function loaded(
     cookieAge: undefined,
   };
   const raw = encodePayload(opts.serializer, record, opts.maxPayloadBytes);
-  const stored = { origin: "loaded", key: "old-key", id: "old-id", raw, expires } as const;
+  const stored = { origin: "loaded", key: "old-key", id: "old-id", raw, expires, revision: 3 } as const;
   return loadedState(stored, { ...record, data: structuredClone(data) }, rotated);
 }
 
@@ -72,8 +76,8 @@ interface Run {
 
 /**
  * Runs a handler on the real `Session` API against `state`, then the commit's pure steps: plan the
- * write, let it land (or vanish), plan the cookie. `invalidate()` records its `DEL` and resets the state,
- * which is all the engine does besides the store call.
+ * write, let it land (or vanish), plan the cookie. `invalidate()` records its `GETDEL` and resets the
+ * state, which is all the engine does besides the store call.
  */
 async function commit(
   state: SessionState,
@@ -83,8 +87,8 @@ async function commit(
   const early: string[] = [];
   const engine: SessionEngine = {
     async invalidate(s) {
-      if (s.stored !== null) early.push("DEL");
-      resetState(s, NOW, opts.idleTimeout);
+      if (s.stored !== null) early.push("GETDEL");
+      resetState(s, NOW, opts.idleTimeout, "clear");
     },
     async save() {
       throw new Error("not used in plan tests");
@@ -93,9 +97,11 @@ async function commit(
   };
   await handler(new Session(state, engine));
   const plan: WritePlan = mayWrite(state) ? planWrite(state, opts, NOW, allowed) : { kind: "none" };
-  if (plan.kind === "destroy" || (vanished && plan.kind !== "none")) resetState(state, NOW, opts.idleTimeout);
+  if (vanished && plan.kind !== "none") resetState(state, NOW, opts.idleTimeout, "keep");
+  else if (plan.kind === "destroy") resetState(state, NOW, opts.idleTimeout, "clear");
   else if (plan.kind !== "none") {
-    land(state, plan, plan.kind === "update" ? null : { id: "new-id", key: "new-key" }, opts.cookie.maxAge);
+    const at = plan.kind === "update" ? null : ({ origin: "created", id: "new-id", key: "new-key" } as const);
+    land(state, { payload: plan, at }, opts.cookie.maxAge);
   }
   const cookie = planCookie(state, { allowed, suppressed });
   return {
@@ -141,14 +147,14 @@ describe("the commit plan (DESIGN.md's Redis contract, without Redis)", () => {
     }
   });
 
-  it("valid cookie, unchanged, refresh due: SET XX EX with a new stored expiry", async () => {
+  it("valid cookie, unchanged, refresh due: one compare-and-set with a new stored expiry", async () => {
     const opts = options();
     const out = await commit(loaded({ user: "ada" }, opts, { age: 60 }), reads, { opts });
-    expect([out.commands, out.cookie]).toEqual([["SET XX EX"], "keep"]);
+    expect([out.commands, out.cookie]).toEqual([["CAS EX"], "keep"]);
     expect(out.plan).toMatchObject({ kind: "update", expires: NOW + 1200, ttl: 1200 });
   });
 
-  it("valid cookie, any number of changes, nested included: one SET XX EX keeping the stored expiry", async () => {
+  it("valid cookie, any number of changes, nested included: one compare-and-set keeping the stored expiry", async () => {
     const opts = options();
     const out = await commit(
       loaded({ cart: { items: ["a"] } }, opts, { age: 10 }),
@@ -158,38 +164,43 @@ describe("the commit plan (DESIGN.md's Redis contract, without Redis)", () => {
       },
       { opts },
     );
-    expect([out.commands, out.cookie]).toEqual([["SET XX EX"], "keep"]);
+    expect([out.commands, out.cookie]).toEqual([["CAS EX"], "keep"]);
     expect(out.plan).toMatchObject({ expires: NOW - 10 + 1200, ttl: 1190 });
   });
 
-  it("invalidate(): DEL; the cookie is cleared", async () => {
+  it("invalidate(): GETDEL; the cookie is cleared", async () => {
     const out = await commit(loaded({ user: "ada" }, options()), (s) => s.invalidate());
-    expect([out.commands, out.cookie, out.vary]).toEqual([["DEL"], "clear", true]);
+    expect([out.commands, out.cookie, out.vary]).toEqual([["GETDEL"], "clear", true]);
   });
 
-  it("invalidate(), then the handler writes: DEL, SET NX EX; a new cookie", async () => {
+  it("invalidate(), then the handler writes: GETDEL, SET NX EX; a new cookie", async () => {
     const out = await commit(loaded({ user: "ada" }, options()), async (s) => {
       await s.invalidate();
       s.data.fresh = true;
     });
-    expect([out.commands, out.cookie]).toEqual([["DEL", "SET NX EX"], "send"]);
+    expect([out.commands, out.cookie]).toEqual([["GETDEL", "SET NX EX"], "send"]);
   });
 
-  it("regenerate(): SET NX EX of a new key and DEL of the old one together; a new cookie", async () => {
+  it("regenerate(): SET NX EX of a new key and the marker over the old one together; a new cookie", async () => {
     const out = await commit(loaded({ user: "ada" }, options()), (s) => s.regenerate());
-    expect([out.commands, out.cookie]).toEqual([["SET NX EX", "DEL"], "send"]);
+    expect([out.commands, out.cookie]).toEqual([["SET NX EX", "SET XX GET EX"], "send"]);
     expect(out.plan).toMatchObject({ kind: "rotate", oldKey: "old-key", ttl: 1200 });
   });
 
-  it("an existing session emptied (invalidateEmpty): DEL; the cookie is cleared", async () => {
+  it("an existing session emptied (invalidateEmpty): a compare-and-set delete; the cookie is cleared", async () => {
     const out = await commit(loaded({ user: "ada" }, options()), (s) => {
       delete s.data.user;
     });
-    expect([out.commands, out.cookie]).toEqual([["DEL"], "clear"]);
+    expect([out.commands, out.cookie]).toEqual([["CAS delete"], "clear"]);
     expect(out.plan).toMatchObject({ kind: "destroy", reason: "emptied" });
   });
 
-  it("a cookie that gave no session (bad signature, key missing, corrupt or expired): cleared unless a new session is written", async () => {
+  it("a cookie that does not verify (bad signature, malformed): nothing, and the cookie is left alone", async () => {
+    const out = await commit(freshState(NOW, 1200, true, "keep"), reads);
+    expect([out.commands, out.cookie, out.vary]).toEqual([[], "keep", true]);
+  });
+
+  it("a verified cookie whose session is gone (key missing, corrupt or expired): cleared unless a new session is written", async () => {
     const cleared = await commit(freshState(NOW, 1200, true), reads);
     expect([cleared.commands, cleared.cookie, cleared.vary]).toEqual([[], "clear", true]);
     const replaced = await commit(freshState(NOW, 1200, true), (s) => {
@@ -198,7 +209,17 @@ describe("the commit plan (DESIGN.md's Redis contract, without Redis)", () => {
     expect([replaced.commands, replaced.cookie]).toEqual([["SET NX EX"], "send"]);
   });
 
-  it("SET XX finds the key gone (a concurrent logout): nothing resurrected; the cookie is cleared", async () => {
+  it("a cookie rotated by a concurrent regenerate(): nothing written and no cookie, whatever the handler does", async () => {
+    const state = freshState(NOW, 1200, true, "keep");
+    state.standing = "superseded";
+    const out = await commit(state, (s) => {
+      s.data.user = "eve";
+      s.regenerate();
+    });
+    expect([out.commands, out.cookie, out.vary]).toEqual([[], "keep", true]);
+  });
+
+  it("the compare-and-set finds the key gone (a concurrent logout): nothing resurrected; the cookie is left to the logout", async () => {
     const out = await commit(
       loaded({ user: "ada" }, options()),
       (s) => {
@@ -206,7 +227,7 @@ describe("the commit plan (DESIGN.md's Redis contract, without Redis)", () => {
       },
       { vanished: true },
     );
-    expect([out.commands, out.cookie]).toEqual([["SET XX EX"], "clear"]);
+    expect([out.commands, out.cookie]).toEqual([["CAS EX"], "keep"]);
   });
 
   it("LRU mode (redisTtl: false): the same writes without EX", async () => {
@@ -226,7 +247,7 @@ describe("the commit plan (DESIGN.md's Redis contract, without Redis)", () => {
       },
       { opts },
     );
-    expect([updated.commands, updated.plan]).toMatchObject([["SET XX"], { ttl: null }]);
+    expect([updated.commands, updated.plan]).toMatchObject([["CAS"], { ttl: null }]);
   });
 });
 
@@ -258,7 +279,7 @@ describe("the commit plan around the table's edges", () => {
   it("re-sends a cookie with a Max-Age when the stored expiry is extended, and only then", async () => {
     const opts = options({ cookie: { maxAge: 3600 } });
     const due = await commit(loaded({ n: 1 }, opts, { age: 60 }), reads, { opts });
-    expect([due.commands, due.cookie]).toEqual([["SET XX EX"], "send"]);
+    expect([due.commands, due.cookie]).toEqual([["CAS EX"], "send"]);
     const notDue = await commit(
       loaded({ n: 1 }, opts, { age: 10 }),
       (s) => {
@@ -266,7 +287,7 @@ describe("the commit plan around the table's edges", () => {
       },
       { opts },
     );
-    expect([notDue.commands, notDue.cookie]).toEqual([["SET XX EX"], "keep"]);
+    expect([notDue.commands, notDue.cookie]).toEqual([["CAS EX"], "keep"]);
   });
 
   it("re-issues a cookie signed with an older secret without writing", async () => {
@@ -297,7 +318,7 @@ describe("the commit plan around the table's edges", () => {
       },
       { opts },
     );
-    expect(forced.commands).toEqual(["SET XX EX"]);
+    expect(forced.commands).toEqual(["CAS EX"]);
     const created = await commit(
       freshState(NOW, 1200, false),
       (s) => {
@@ -328,7 +349,7 @@ describe("the commit plan around the table's edges", () => {
       },
       { allowed: false },
     );
-    expect([out.commands, out.cookie]).toEqual([["SET XX EX"], "keep"]);
+    expect([out.commands, out.cookie]).toEqual([["CAS EX"], "keep"]);
   });
 
   it("still clears the cookie of an invalidated session when a failed request suppresses cookies", async () => {
@@ -336,7 +357,7 @@ describe("the commit plan around the table's edges", () => {
       allowed: false,
       suppressed: true,
     });
-    expect([out.commands, out.cookie]).toEqual([["DEL"], "clear"]);
+    expect([out.commands, out.cookie]).toEqual([["GETDEL"], "clear"]);
   });
 
   it("leaves the state's record as written, so a later commit compares against it", async () => {
@@ -349,9 +370,8 @@ describe("the commit plan around the table's edges", () => {
       },
       { opts },
     );
-    expect(state.stored?.raw).toBe(
-      encodePayload(opts.serializer, recordOf(state, NOW + 1200), opts.maxPayloadBytes),
-    );
+    const written = { ...recordOf(state, NOW + 1200), revision: 1 };
+    expect(state.stored?.raw).toBe(encodePayload(opts.serializer, written, opts.maxPayloadBytes));
     expect(planWrite(state, opts, NOW, true)).toEqual({ kind: "none" });
   });
 });

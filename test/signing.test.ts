@@ -103,7 +103,7 @@ describe("cookie signature", () => {
     expect(s.data).toEqual({});
     expect(reasons).toEqual(["bad-signature"]);
     const r = await sessions.commit(s);
-    expect(r.setCookie).toMatch(/^session=; Max-Age=0;/);
+    expect(r.setCookie).toBeUndefined();
     expect(await f.log.shapes()).toEqual([]);
   });
 

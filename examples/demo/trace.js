@@ -13,7 +13,7 @@ const requests = new AsyncLocalStorage();
 export const TRACE_PLACEHOLDER = "<!--redis-trace-->";
 
 const REDIRECT_COOKIE = "demo_redirect";
-const SHAPE = /^(GET|DEL|PTTL|SET( NX| XX)?( EX)?)$/;
+const SHAPE = /^(GET|DEL|GETDEL|PTTL|SET( NX| XX)?( GET)?( EX)?|CAS (SET|DEL)( EX)?( \(EVAL\))?)$/;
 
 /** What one request sent to the store, in order. */
 class RequestTrace {
@@ -55,12 +55,18 @@ function record(shape) {
 function setShape(options = {}) {
   const condition = options.condition ?? (options.NX ? "NX" : options.XX ? "XX" : undefined);
   const expiry = options.expiration?.type ?? (options.EX === undefined ? undefined : "EX");
-  return ["SET", condition, expiry].filter(Boolean).join(" ");
+  return ["SET", condition, options.GET ? "GET" : undefined, expiry].filter(Boolean).join(" ");
+}
+
+/** The store's compare-and-set script call, by what it asks for (its arguments: expected, mode, value, ttl). */
+function casShape(options) {
+  const [, mode, , ttl] = options.arguments;
+  return mode === "D" ? "CAS DEL" : ttl ? "CAS SET EX" : "CAS SET";
 }
 
 /**
- * The part of a node-redis client that `redisStore` uses (get, set, del), recording each call in the
- * current request's trace before passing it on unchanged.
+ * The part of a node-redis client that `redisStore` uses, recording each call in the current request's
+ * trace before passing it on unchanged.
  */
 export function countingClient(client) {
   return {
@@ -75,6 +81,19 @@ export function countingClient(client) {
     del(key) {
       record("DEL");
       return client.del(key);
+    },
+    getDel(key) {
+      record("GETDEL");
+      return client.getDel(key);
+    },
+    evalSha(sha, options) {
+      record(casShape(options));
+      return client.evalSha(sha, options);
+    },
+    // Sent only when the server had not cached the script (a fresh start): the same call, as source.
+    eval(script, options) {
+      record(`${casShape(options)} (EVAL)`);
+      return client.eval(script, options);
     },
   };
 }
@@ -91,18 +110,22 @@ export function countingStore(store) {
       record(withTtl("SET NX", ttl));
       return store.create(key, value, ttl);
     },
-    update(key, value, ttl) {
-      record(withTtl("SET XX", ttl));
-      return store.update(key, value, ttl);
+    update(key, value, ttl, expected) {
+      record(value === null ? "CAS DEL" : withTtl("CAS SET", ttl));
+      return store.update(key, value, ttl, expected);
     },
     destroy(key) {
       record("DEL");
       return store.destroy(key);
     },
-    replace(oldKey, newKey, value, ttl) {
+    take(key) {
+      record("GETDEL");
+      return store.take(key);
+    },
+    replace(oldKey, newKey, value, ttl, marker, markerTtl) {
       record(withTtl("SET NX", ttl));
-      record("DEL");
-      return store.replace(oldKey, newKey, value, ttl);
+      record("SET XX GET EX");
+      return store.replace(oldKey, newKey, value, ttl, marker, markerTtl);
     },
   };
 }

@@ -2,8 +2,12 @@ import type { ResolvedCookieOptions } from "./cookie-options.js";
 
 /** The longest cookie value considered; a signed default id is 87 characters. */
 const MAX_VALUE_LENGTH = 512;
-/** How many same-name cookies are tried before giving up (each costs an HMAC). */
-const MAX_CANDIDATES = 4;
+/**
+ * How many same-name cookies are tried before giving up: enough that junk cookies planted from a sibling
+ * domain (one per domain and path they can set) cannot hide the real one behind them, few enough to
+ * bound the work at an HMAC each (about 2 µs); Node's 16 KiB header limit allows about 180.
+ */
+const MAX_CANDIDATES = 64;
 /** Only base64url characters and the separator can appear in a value we issued. */
 const VALUE_CHARS = /^[A-Za-z0-9_.-]+$/;
 

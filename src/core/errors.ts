@@ -6,7 +6,7 @@ export type SessionErrorCode =
   | "payload-too-large"
   | "serialize-failed"
   | "id-collision"
-  | "already-committed"
+  | "write-conflict"
   | "invalid-argument";
 
 /** The message of anything thrown, for log lines and wrapped errors. */

@@ -6,12 +6,13 @@ import { checkGeneratedId, digestId } from "./id.js";
 import { type LoadContext, loadState } from "./load.js";
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from "./options.js";
 import { cookieMaxAge, mayWrite, planCookie, planWrite } from "./plan.js";
-import { createReporter } from "./report.js";
+import { createConflictReporter, createReporter } from "./report.js";
 import { Session, type SessionEngine, stateOf } from "./session.js";
 import { signId } from "./signer.js";
 import { resetState, type SessionState } from "./state.js";
+import { storeCall } from "./store-call.js";
 import type { ResponseInfo, SessionData } from "./types.js";
-import { carryOut, destroySession, type WriteContext } from "./write.js";
+import { carryOut, endSession, type WriteContext } from "./write.js";
 
 const log = debuglog("sessile");
 
@@ -102,6 +103,8 @@ function contextsFor(opts: ResolvedOptions): { load: LoadContext; write: WriteCo
       cookieMaxAge: opts.cookie.maxAge,
       newId,
       report,
+      options: opts,
+      reportConflict: createConflictReporter(opts.cookie.name, opts.onConflict),
     },
   };
 }
@@ -139,8 +142,9 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
   const ctx = contextsFor(opts);
   const engine: SessionEngine = {
     async invalidate(state) {
-      if (state.stored !== null) await destroySession(ctx.write, state, state.stored.key, nowSeconds());
-      else resetState(state, nowSeconds(), opts.idleTimeout);
+      const key = state.stored?.key ?? state.rotatedKey;
+      if (key !== null) await endSession(ctx.write, state, key, nowSeconds());
+      else resetState(state, nowSeconds(), opts.idleTimeout, "clear");
     },
     save: (state) => persist(opts, ctx.write, state, true),
     checkTimeout: checkTimeoutFor(opts),
@@ -166,7 +170,7 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
       if (mayWrite(state)) await persist(opts, ctx.write, state, allowed);
       if (!allowed && state.stored?.origin === "created") {
         // save() stored a new session whose cookie may not be sent: remove it rather than leave an orphan.
-        await destroySession(ctx.write, state, state.stored.key, nowSeconds());
+        await storeCall("destroy", opts.store.destroy(state.stored.key));
         return NO_COOKIE;
       }
       const need = planCookie(state, { allowed, suppressed });

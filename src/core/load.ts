@@ -2,7 +2,7 @@ import { readCookieValues } from "./cookie.js";
 import { StoreError, WrongTypeError } from "./errors.js";
 import { deadline } from "./expiry.js";
 import { digestId } from "./id.js";
-import { decodePayload, overLimit, type Serializer } from "./payload.js";
+import { decodePayload, overLimit, rotatedTo, type Serializer } from "./payload.js";
 import type { Reporter } from "./report.js";
 import { type VerifiedId, verifyCookieValue } from "./signer.js";
 import { freshState, loadedState, type SessionState } from "./state.js";
@@ -60,6 +60,22 @@ async function discard(
 }
 
 /**
+ * The session of a request whose cookie a concurrent `regenerate()` has just rotated: empty, never
+ * saved, and the cookie left alone, so this response can neither clear nor replace the new cookie that
+ * the regenerating response sets. A logout on it still ends the rotated session.
+ */
+function superseded(ctx: LoadContext, key: string, now: number): SessionState {
+  ctx.report(
+    "rotated",
+    "the session cookie was replaced by a concurrent regenerate(); this request gets an unsaved session",
+  );
+  const state = freshState(now, ctx.idleTimeout, true, "keep");
+  state.standing = "superseded";
+  state.rotatedKey = key;
+  return state;
+}
+
+/**
  * Loads the session the cookie header names: cookie → verified id → stored payload → state. A missing,
  * tampered, unknown, expired or corrupt session gives a fresh state (and `onInvalid` hears why); only a
  * failing store throws. At most one `GET`, plus a `DEL` for a stored value that cannot be used.
@@ -73,7 +89,9 @@ export async function loadState(
   if (verified === null) {
     if (presented)
       ctx.report("bad-signature", "the session cookie is malformed or not signed by any current secret");
-    return freshState(now, ctx.idleTimeout, presented);
+    // A cookie that does not verify cannot be attributed (it may be junk planted from a sibling
+    // domain), so it is left alone: clearing it could wipe the real one, which has the same name.
+    return freshState(now, ctx.idleTimeout, presented, "keep");
   }
   const key = digestId(verified.id);
   const raw = await readStored(ctx, key);
@@ -83,6 +101,7 @@ export async function loadState(
     ctx.report("not-found", "no stored session for this cookie (expired or deleted)");
     return freshState(now, ctx.idleTimeout, true);
   }
+  if (rotatedTo(raw) !== null) return superseded(ctx, key, now);
   if (overLimit(raw, ctx.maxPayloadBytes))
     return discard(ctx, key, now, "corrupt", "the stored payload is over maxPayloadBytes");
   const decoded = decodePayload(ctx.serializer, raw, now);
@@ -97,6 +116,13 @@ export async function loadState(
   if (record.timeout === null && ctx.redisTtl && ctx.absoluteTimeout === null) {
     record = { ...record, timeout: ctx.idleTimeout, expires: now };
   }
-  const stored = { origin: "loaded", key, id: verified.id, raw, expires: record.expires } as const;
+  const stored = {
+    origin: "loaded",
+    key,
+    id: verified.id,
+    raw,
+    expires: record.expires,
+    revision: record.revision,
+  } as const;
   return loadedState(stored, record, verified.rotated);
 }

@@ -4,7 +4,7 @@ import { checkGeneratedId, generateSessionId } from "./id.js";
 import type { Serializer } from "./payload.js";
 import { safeJson } from "./safe-json.js";
 import type { SessionStore } from "./store.js";
-import type { InvalidDetails, InvalidReason, ResponseInfo } from "./types.js";
+import type { ConflictDetails, InvalidDetails, InvalidReason, ResponseInfo } from "./types.js";
 import {
   checkBoolean,
   checkFunction,
@@ -63,6 +63,13 @@ export interface SessionOptions {
   allowCookie?: (response: ResponseInfo) => boolean;
   /** Told why a presented session was not used. Never receives ids, cookie values or secrets. */
   onInvalid?: (reason: InvalidReason, details: InvalidDetails) => void;
+  /**
+   * Told when a concurrent request of the same session changed a top-level `data` key (or the CSRF
+   * token or a timeout) that this request changed too; both requests' other changes are merged and
+   * kept, and for these keys this request's value (the later write) is kept. Without it, conflicts are
+   * reported through `debuglog("sessile")` only. Never receives ids, cookie values or secrets.
+   */
+  onConflict?: (details: ConflictDetails) => void;
   /** Payload serializer. The default JSON parse drops `__proto__`, `constructor` and `prototype` keys. */
   serializer?: Serializer;
   /** Session id generator; must return at least 22 base64url characters (128 bits). @default 32 random bytes */
@@ -85,6 +92,7 @@ export interface ResolvedOptions {
   readonly cookieOnError: boolean;
   readonly allowCookie: ((response: ResponseInfo) => boolean) | undefined;
   readonly onInvalid: ((reason: InvalidReason, details: InvalidDetails) => void) | undefined;
+  readonly onConflict: ((details: ConflictDetails) => void) | undefined;
   readonly serializer: Serializer;
   readonly generateId: () => string;
   readonly customId: boolean;
@@ -105,6 +113,7 @@ const OPTION_KEYS: readonly string[] = [
   "cookieOnError",
   "allowCookie",
   "onInvalid",
+  "onConflict",
   "serializer",
   "generateId",
   "maxPayloadBytes",
@@ -226,6 +235,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     cookieOnError: checkBoolean(options.cookieOnError, "cookieOnError", DEFAULTS.cookieOnError),
     allowCookie: checkFunction(options.allowCookie, "allowCookie"),
     onInvalid: checkFunction(options.onInvalid, "onInvalid"),
+    onConflict: checkFunction(options.onConflict, "onConflict"),
     serializer: resolveSerializer(options.serializer),
     generateId: generateId ?? generateSessionId,
     customId: generateId !== undefined,

@@ -7,6 +7,8 @@ import { SessionError } from "./errors.js";
 export interface StoredPayload {
   /** Format version, always 1. */
   v: 1;
+  /** Revision: 1 when created, one more on every write; absent in payloads written before revisions. */
+  r?: number;
   /** Created at, seconds since the epoch. */
   c: number;
   /** This session's idle timeout in seconds; absent when it has none. */
@@ -31,6 +33,8 @@ export interface Serializer {
 
 /** A session as stored, with readable names. Times are seconds since the epoch. */
 export interface SessionRecord {
+  /** 1 when created, one more on every write (0 for a payload stored before revisions existed). */
+  readonly revision: number;
   readonly createdAt: number;
   /** The idle timeout in seconds, `null` for none. */
   readonly timeout: number | null;
@@ -64,7 +68,10 @@ export function overLimit(text: string, maxBytes: number): boolean {
 
 /** Serializes a session; throws a `SessionError` when it cannot be serialized or is over `maxBytes`. */
 export function encodePayload(serializer: Serializer, record: SessionRecord, maxBytes: number): string {
-  const payload: StoredPayload = { v: 1, c: record.createdAt, m: record.data };
+  const payload: StoredPayload =
+    record.revision > 0
+      ? { v: 1, r: record.revision, c: record.createdAt, m: record.data }
+      : { v: 1, c: record.createdAt, m: record.data };
   if (record.timeout !== null && record.expires !== null) {
     payload.t = record.timeout;
     payload.x = record.expires;
@@ -97,7 +104,10 @@ function isTimestamp(value: unknown): value is number {
 
 /** Why the fields of a parsed payload are unusable, or `null` when they are fine. */
 function fieldProblem(p: Record<string, unknown>, now: number): string | null {
-  const { c, t, x, m, f, k, a } = p;
+  const { r, c, t, x, m, f, k, a } = p;
+  if (r !== undefined && (typeof r !== "number" || !Number.isSafeInteger(r) || r < 0)) {
+    return "the stored revision is not a whole number";
+  }
   if (!isTimestamp(c) || c > now + CLOCK_SKEW) return "the stored creation time is impossible";
   if (t !== undefined && !isTimestamp(t)) return "the stored timeout is not a positive integer";
   if ((t === undefined) !== (x === undefined)) return "the stored timeout and expiry disagree";
@@ -131,6 +141,7 @@ export function decodePayload(serializer: Serializer, text: string, now: number)
   return {
     ok: true,
     record: {
+      revision: p.r ?? 0,
       createdAt: p.c,
       timeout: p.t ?? null,
       expires: p.x ?? null,
@@ -140,4 +151,20 @@ export function decodePayload(serializer: Serializer, text: string, now: number)
       cookieAge: p.a,
     },
   };
+}
+
+/**
+ * What `regenerate()` leaves under the old key for a short while: a pointer to the new key (a digest,
+ * which cannot be turned into a cookie). It is not serialized, so any serializer's output tells apart.
+ */
+const ROTATED = "sessile-rotated:";
+
+/** The value that marks a key as rotated to `newKey`. */
+export function rotationMarker(newKey: string): string {
+  return ROTATED + newKey;
+}
+
+/** The key a rotation marker points to, or `null` when `raw` is not a marker. */
+export function rotatedTo(raw: string): string | null {
+  return raw.startsWith(ROTATED) ? raw.slice(ROTATED.length) : null;
 }

@@ -1,6 +1,7 @@
 import { debuglog } from "node:util";
 import { messageOf } from "./errors.js";
-import type { InvalidDetails, InvalidReason } from "./types.js";
+import type { MergedSetting } from "./merge.js";
+import type { ConflictDetails, InvalidDetails, InvalidReason } from "./types.js";
 
 const log = debuglog("sessile");
 
@@ -19,6 +20,25 @@ export function createReporter(
       onInvalid(reason, { cookieName, message });
     } catch (error) {
       log("onInvalid threw: %s", messageOf(error));
+    }
+  };
+}
+
+/** Where a factory reports a concurrent write that changed what this request changed too. */
+export type ConflictReporter = (keys: readonly string[], settings: readonly MergedSetting[]) => void;
+
+/** A conflict reporter: `debuglog("sessile")` and `onConflict`, which may never break a request either. */
+export function createConflictReporter(
+  cookieName: string,
+  onConflict: ((details: ConflictDetails) => void) | undefined,
+): ConflictReporter {
+  return function reportConflict(keys, settings) {
+    log("concurrent write merged; this request's value kept for %s", [...keys, ...settings].join(", "));
+    if (onConflict === undefined) return;
+    try {
+      onConflict({ cookieName, keys, settings });
+    } catch (error) {
+      log("onConflict threw: %s", messageOf(error));
     }
   };
 }

@@ -82,6 +82,15 @@ export class Session<Data = SessionData> {
     return this.#state.stored?.id ?? null;
   }
 
+  /**
+   * `true` when the request carried a cookie that a concurrent `regenerate()` (a login in another
+   * request of the same browser) has just replaced: the session is empty and nothing is saved, and the
+   * response leaves the browser's cookie alone, so the new one the login sets survives.
+   */
+  get superseded(): boolean {
+    return this.#state.standing === "superseded";
+  }
+
   /** `true` until the session is stored. */
   get isNew(): boolean {
     return this.#state.stored === null;

@@ -23,9 +23,17 @@ export type IdentityNeed = "keep" | "rotate";
  */
 export type CookieNeed = "keep" | "send" | "clear";
 
-/** The session as it stands in the store. `"loaded"`: read by this request; `"created"`: written by it. */
+/**
+ * Where the stored session came from: `"loaded"`, read by this request; `"created"`, written by it
+ * under a new id; `"forwarded"`, a session this request's cookie does not name (its cookie was rotated by
+ * a concurrent `regenerate()`, and this request's changes were merged into the new session), so this
+ * response must not send any cookie for it.
+ */
+export type StoredOrigin = "loaded" | "created" | "forwarded";
+
+/** The session as it stands in the store. */
 export interface StoredSession {
-  readonly origin: "loaded" | "created";
+  readonly origin: StoredOrigin;
   /** Store key: the digest of the id. */
   readonly key: string;
   readonly id: string;
@@ -33,7 +41,16 @@ export interface StoredSession {
   readonly raw: string;
   /** The stored expiry, `null` when there is no idle timeout. */
   readonly expires: number | null;
+  /** The stored revision. */
+  readonly revision: number;
 }
+
+/**
+ * Whether the session can be saved: `"usable"`; or `"superseded"`, when the request carried a cookie
+ * that a concurrent `regenerate()` has just replaced: the session is empty, nothing is saved and the
+ * browser's cookie is left alone (the regenerating response sets the new one).
+ */
+export type Standing = "usable" | "superseded";
 
 /** Everything the factory tracks about one session during one request. Not part of the public API. */
 export interface SessionState {
@@ -54,12 +71,23 @@ export interface SessionState {
   cookie: CookieNeed;
   /** A cookie of this factory's name came with the request, so the response depends on it (`Vary`). */
   readonly presented: boolean;
+  standing: Standing;
+  /** For a superseded session: the rotated key, so a logout can end what it was rotated to. */
+  rotatedKey: string | null;
   /** `commit()` has run (or is running) for this session. */
   committed: boolean;
 }
 
-/** A new, empty session. A cookie the client presented is cleared unless a new session is written. */
-export function freshState(now: number, idleTimeout: number | null, presented: boolean): SessionState {
+/**
+ * A new, empty session. `cookie` says what happens to a cookie the client presented unless a new session
+ * is written: `"clear"` when it named a session that is gone, `"keep"` when it cannot be attributed.
+ */
+export function freshState(
+  now: number,
+  idleTimeout: number | null,
+  presented: boolean,
+  cookie: CookieNeed = presented ? "clear" : "keep",
+): SessionState {
   return {
     stored: null,
     data: {},
@@ -71,8 +99,10 @@ export function freshState(now: number, idleTimeout: number | null, presented: b
     write: "none",
     refresh: "when-due",
     identity: "keep",
-    cookie: presented ? "clear" : "keep",
+    cookie,
     presented,
+    standing: "usable",
+    rotatedKey: null,
     committed: false,
   };
 }
@@ -93,14 +123,27 @@ export function loadedState(stored: StoredSession, record: SessionRecord, rotate
     // A cookie signed with an older secret is re-issued signed with the current one.
     cookie: rotated ? "send" : "keep",
     presented: true,
+    standing: "usable",
+    rotatedKey: null,
     committed: false,
   };
 }
 
-/** Forgets the stored session in place: the state becomes a new, empty one whose stale cookie is cleared. */
-export function resetState(state: SessionState, now: number, idleTimeout: number | null): void {
-  // Only a cookie the client sent can be stale: a session first saved in this request never had its cookie sent.
-  Object.assign(state, freshState(now, idleTimeout, state.presented), { committed: state.committed });
+/**
+ * Forgets the stored session in place: the state becomes a new, empty one. `cookie` is what the response
+ * does with the client's cookie: `"clear"` when this request ended the session, `"keep"` when it was
+ * ended by someone else (a concurrent logout's own response clears it; clearing here could wipe a newer
+ * cookie the browser got since).
+ */
+export function resetState(
+  state: SessionState,
+  now: number,
+  idleTimeout: number | null,
+  cookie: "clear" | "keep",
+): void {
+  // Only a cookie the client sent can be cleared: a session first saved in this request never had its cookie sent.
+  const fresh = freshState(now, idleTimeout, state.presented, state.presented ? cookie : "keep");
+  Object.assign(state, fresh, { committed: state.committed });
 }
 
 /** Raises the write need, never lowers it. */
@@ -111,6 +154,7 @@ export function needWrite(state: SessionState, need: "if-changed" | "always"): v
 /** The state as a record to encode, with the given expiry. */
 export function recordOf(state: SessionState, expires: number | null): SessionRecord {
   return {
+    revision: (state.stored?.revision ?? 0) + 1,
     createdAt: state.createdAt,
     timeout: state.timeout,
     expires,
@@ -126,4 +170,19 @@ export function isEmpty(state: SessionState): boolean {
   // JSON drops undefined values, so `data.returnTo = undefined` alone must not create a session.
   for (const key in state.data) if (state.data[key] !== undefined) return false;
   return state.flash === undefined && state.csrf === undefined;
+}
+
+/**
+ * Puts a merged record into the state, keeping the `data` object the handler may still hold (its
+ * top-level keys are set and deleted in place), so a later write of this request starts from it.
+ */
+export function adoptRecord(state: SessionState, record: SessionRecord): void {
+  const data = state.data;
+  for (const key of Object.keys(data)) if (!(key in record.data)) delete data[key];
+  Object.assign(data, record.data);
+  state.flash = record.flash;
+  state.csrf = record.csrf;
+  state.createdAt = record.createdAt;
+  state.timeout = record.timeout;
+  state.cookieAge = record.cookieAge;
 }

@@ -10,8 +10,11 @@
 // biome-ignore lint/suspicious/noEmptyInterface: extended by users through declaration merging
 export interface SessionData {}
 
-/** Why a presented session was not used. */
-export type InvalidReason = "bad-signature" | "not-found" | "expired" | "corrupt" | "vanished";
+/**
+ * Why a presented session was not used: `"rotated"` when its cookie was replaced by a concurrent
+ * `regenerate()` (the request gets an empty session that is not saved, and the cookie is left alone).
+ */
+export type InvalidReason = "bad-signature" | "not-found" | "expired" | "corrupt" | "vanished" | "rotated";
 
 /** What `onInvalid` is told besides the reason. Never contains ids, cookie values or secrets. */
 export interface InvalidDetails {
@@ -27,4 +30,18 @@ export interface ResponseInfo {
   readonly status: number;
   /** A response header already set by the handler, or `undefined`. */
   header(name: string): string | undefined;
+}
+
+/**
+ * What `onConflict` is told when a concurrent request of the same session changed what this request
+ * changed too. Both requests' other changes are kept (see the README's concurrency section); for these,
+ * this request's value, the later write, was kept. Never contains ids, cookie values or secrets.
+ */
+export interface ConflictDetails {
+  /** The cookie name of the factory. */
+  readonly cookieName: string;
+  /** Top-level `data` keys both requests changed to different values. */
+  readonly keys: readonly string[];
+  /** Other fields both changed: the CSRF token, the session's own timeout or cookie Max-Age. */
+  readonly settings: readonly ("csrf" | "timeout" | "cookieMaxAge")[];
 }

@@ -1,13 +1,20 @@
 import { SessionError } from "./errors.js";
-import { land, type WritePlan } from "./plan.js";
+import { rotatedTo, rotationMarker } from "./payload.js";
+import { land, type Payload, type WritePlan } from "./plan.js";
 import type { Reporter } from "./report.js";
+import { mergeAttempt, type SettleContext, type Settled, settle } from "./settle.js";
 import { resetState, type SessionState } from "./state.js";
-import type { SessionStore } from "./store.js";
 import { storeCall } from "./store-call.js";
 
+/**
+ * How long (seconds) a rotated key keeps its marker: requests of the same browser still carrying the old
+ * cookie are recognised (and neither clear nor replace the new one), and requests that read the session
+ * before the rotation have their changes merged into the new session.
+ */
+export const ROTATION_GRACE = 60;
+
 /** What carrying out a plan needs besides the plan. */
-export interface WriteContext {
-  readonly store: SessionStore;
+export interface WriteContext extends SettleContext {
   readonly idleTimeout: number | null;
   /** The configured cookie Max-Age (`cookie.maxAge`). */
   readonly cookieMaxAge: number | null;
@@ -15,27 +22,125 @@ export interface WriteContext {
   readonly report: Reporter;
 }
 
-/** Deletes the stored session and forgets it: the state becomes a fresh one. */
-export async function destroySession(
+/**
+ * Deletes the stored session for this request's logout and forgets it. It wins over everything: when
+ * the key had been rotated meanwhile (a concurrent `regenerate()`), the session it moved to ends too.
+ */
+export async function endSession(
   ctx: WriteContext,
   state: SessionState,
   key: string,
   now: number,
 ): Promise<void> {
-  await storeCall("destroy", ctx.store.destroy(key));
-  resetState(state, now, ctx.idleTimeout);
+  const previous = await storeCall("destroy", ctx.store.take(key));
+  const target = previous === null ? null : rotatedTo(previous);
+  if (target !== null) await storeCall("destroy", ctx.store.destroy(target));
+  resetState(state, now, ctx.idleTimeout, "clear");
 }
 
+/** Forgets a session someone else ended: a concurrent logout's own response clears the cookie. */
 function vanish(ctx: WriteContext, state: SessionState, now: number): void {
   ctx.report("vanished", "the session was deleted (logout or expiry) while this request was running");
-  resetState(state, now, ctx.idleTimeout);
+  resetState(state, now, ctx.idleTimeout, "keep");
 }
 
 function collision(): SessionError {
   return new SessionError("id-collision", "sessile: a new session id already existed in the store");
 }
 
-/** Carries out a plan against the store: at most one round-trip, except to undo a copy in a race. */
+/** Records how a compare-and-set write ended. */
+async function afterSettled(
+  ctx: WriteContext,
+  state: SessionState,
+  settled: Settled,
+  now: number,
+): Promise<void> {
+  switch (settled.status) {
+    case "written": {
+      const at = settled.forwarded
+        ? { origin: "forwarded" as const, key: settled.key, id: state.stored?.id ?? "" }
+        : null;
+      return land(state, { payload: settled.payload, at }, ctx.cookieMaxAge);
+    }
+    case "deleted":
+      return resetState(state, now, ctx.idleTimeout, "clear");
+    case "vanished":
+      return vanish(ctx, state, now);
+    case "corrupt": {
+      ctx.report("corrupt", "the stored session cannot be compared and written back");
+      const key = state.stored?.key;
+      if (key !== undefined) await storeCall("destroy", ctx.store.destroy(key));
+      return resetState(state, now, ctx.idleTimeout, "clear");
+    }
+  }
+}
+
+/**
+ * `regenerate()`: the session under a new key, the old key turned into a short-lived marker pointing to
+ * it, in one round-trip. What the old key held tells how it went: nothing (a concurrent logout: undo the
+ * copy), what this request read (done), a newer version (merge it into the copy), or another rotation's
+ * marker (two concurrent `regenerate()`s: restore theirs, drop the copy, merge into their session).
+ */
+async function rotate(
+  ctx: WriteContext,
+  state: SessionState,
+  plan: Extract<WritePlan, { kind: "rotate" }>,
+  now: number,
+): Promise<void> {
+  const base = state.stored?.raw as string;
+  const { id, key } = ctx.newId();
+  const marker = rotationMarker(key);
+  const { store } = ctx;
+  const replaced = await storeCall(
+    "regenerate",
+    store.replace(plan.oldKey, key, plan.text, plan.ttl, marker, ROTATION_GRACE),
+  );
+  if (!replaced.created) throw collision();
+  const { previous } = replaced;
+  if (previous === null) {
+    await storeCall("regenerate", store.destroy(key));
+    return vanish(ctx, state, now);
+  }
+  const landed = { payload: plan as Payload, at: { origin: "created" as const, key, id } };
+  if (previous === base) return land(state, landed, ctx.cookieMaxAge);
+  const other = rotatedTo(previous);
+  if (other === null) {
+    const next = mergeAttempt(ctx, state, now, base, plan, previous);
+    if (next === "corrupt") return land(state, landed, ctx.cookieMaxAge);
+    if (next === "vanished") {
+      await storeCall("regenerate", store.destroy(key));
+      return vanish(ctx, state, now);
+    }
+    const attempt = { key, expected: plan.text, payload: next.payload, forwarded: false };
+    const settled = await settle(ctx, state, now, attempt, base);
+    if (settled.status !== "written") return afterSettled(ctx, state, settled, now);
+    return land(state, { payload: settled.payload, at: landed.at }, ctx.cookieMaxAge);
+  }
+  await Promise.all([
+    storeCall("regenerate", store.update(plan.oldKey, previous, ROTATION_GRACE, marker)),
+    storeCall("regenerate", store.destroy(key)),
+  ]);
+  await forward(ctx, state, now, other, base, plan);
+}
+
+/** Merges this request's changes into the session another request rotated to; no cookie is sent for it. */
+async function forward(
+  ctx: WriteContext,
+  state: SessionState,
+  now: number,
+  target: string,
+  base: string,
+  mine: Payload,
+): Promise<void> {
+  const current = await storeCall("regenerate", ctx.store.get(target));
+  if (current === null || rotatedTo(current) !== null) return vanish(ctx, state, now);
+  const next = mergeAttempt(ctx, state, now, base, mine, current);
+  if (typeof next === "string") return afterSettled(ctx, state, { status: next }, now);
+  const attempt = { key: target, expected: current, payload: next.payload, forwarded: true };
+  return afterSettled(ctx, state, await settle(ctx, state, now, attempt, base), now);
+}
+
+/** Carries out a plan against the store: one round-trip, more only to resolve a concurrent write. */
 export async function carryOut(
   ctx: WriteContext,
   state: SessionState,
@@ -46,32 +151,34 @@ export async function carryOut(
   switch (plan.kind) {
     case "none":
       return;
-    case "destroy":
-      return destroySession(ctx, state, plan.key, now);
     case "create": {
       const { id, key } = ctx.newId();
       if (!(await storeCall("create", store.create(key, plan.text, plan.ttl)))) throw collision();
-      return land(state, plan, { id, key }, ctx.cookieMaxAge);
+      return land(state, { payload: plan, at: { origin: "created", key, id } }, ctx.cookieMaxAge);
     }
-    case "rotate": {
-      const { id, key } = ctx.newId();
-      const { created, removed } = await storeCall(
-        "regenerate",
-        store.replace(plan.oldKey, key, plan.text, plan.ttl),
-      );
-      if (!created) throw collision();
-      if (!removed) {
-        // The old session was deleted while this request ran: undo the copy rather than resurrect it.
-        await storeCall("regenerate", store.destroy(key));
-        return vanish(ctx, state, now);
-      }
-      return land(state, plan, { id, key }, ctx.cookieMaxAge);
-    }
+    case "rotate":
+      return rotate(ctx, state, plan, now);
     case "update": {
-      if (!(await storeCall("update", store.update(plan.key, plan.text, plan.ttl)))) {
-        return vanish(ctx, state, now);
-      }
-      return land(state, plan, null, ctx.cookieMaxAge);
+      const attempt = { key: plan.key, expected: plan.expected, payload: plan as Payload, forwarded: false };
+      const settled = await settle(ctx, state, now, attempt, plan.expected);
+      return afterSettled(ctx, state, settled, now);
     }
+    case "destroy":
+      if (plan.reason === "expired") {
+        await storeCall("destroy", store.destroy(plan.key));
+        return resetState(state, now, ctx.idleTimeout, "clear");
+      }
+      return afterSettled(
+        ctx,
+        state,
+        await settle(
+          ctx,
+          state,
+          now,
+          { key: plan.key, expected: plan.expected, payload: null, forwarded: false },
+          plan.expected,
+        ),
+        now,
+      );
   }
 }

@@ -53,20 +53,28 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       write(key, value, ttl);
       return true;
     },
-    async update(key, value, ttl) {
-      if (live(key) === undefined) return false;
-      write(key, value, ttl);
-      return true;
+    async update(key, value, ttl, expected) {
+      const entry = live(key);
+      if (entry === undefined) return { status: "missing" };
+      if (entry.value !== expected) return { status: "changed", current: entry.value };
+      if (value === null) entries.delete(key);
+      else write(key, value, ttl);
+      return { status: "updated" };
     },
     async destroy(key) {
       entries.delete(key);
     },
-    async replace(oldKey, newKey, value, ttl) {
+    async take(key) {
+      const value = live(key)?.value ?? null;
+      entries.delete(key);
+      return value;
+    },
+    async replace(oldKey, newKey, value, ttl, marker, markerTtl) {
       const created = live(newKey) === undefined;
       if (created) write(newKey, value, ttl);
-      const removed = live(oldKey) !== undefined;
-      entries.delete(oldKey);
-      return { created, removed };
+      const previous = live(oldKey)?.value ?? null;
+      if (previous !== null) write(oldKey, marker, markerTtl);
+      return { created, previous };
     },
   };
 }

@@ -1,31 +1,9 @@
+import { createHash } from "node:crypto";
 import { SessionError, WrongTypeError } from "../core/errors.js";
-import type { SessionStore } from "../core/store.js";
+import type { SessionStore, UpdateResult } from "../core/store.js";
+import { type Commands, commandsFor, type RedisLikeClient } from "./redis-commands.js";
 
-/** The `SET` options node-redis understands: v5+ (`expiration`, `condition`) and v4 (`EX`, `NX`, `XX`). */
-export interface NodeRedisSetOptions {
-  expiration?: { type: "EX"; value: number };
-  condition?: "NX" | "XX";
-  EX?: number;
-  NX?: boolean;
-  XX?: boolean;
-}
-
-/** The part of a node-redis client (`createClient`, `createCluster`, `createSentinel`) that sessile uses. */
-export interface NodeRedisLike {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: string, options: NodeRedisSetOptions): Promise<unknown>;
-  del(key: string): Promise<unknown>;
-  /** Optional: used once in LRU mode to read `maxmemory-policy`. */
-  configGet?(parameter: string): Promise<unknown>;
-}
-
-/** The part of an ioredis or iovalkey client (`Redis`, `Cluster`) that sessile uses. */
-export interface IoRedisLike {
-  call(command: string, ...args: string[]): Promise<unknown>;
-}
-
-/** A node-redis, ioredis or iovalkey client, detected by shape. */
-export type RedisLikeClient = NodeRedisLike | IoRedisLike;
+export type { IoRedisLike, NodeRedisLike, NodeRedisSetOptions, RedisLikeClient } from "./redis-commands.js";
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -45,59 +23,22 @@ export interface RedisStoreOptions {
   timeout?: number;
 }
 
-interface Commands {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: string, condition: "NX" | "XX", ttl: number | null): Promise<unknown>;
-  del(key: string): Promise<unknown>;
-  policy(): Promise<unknown>;
-}
+/**
+ * The compare-and-set of one session key: writes (or deletes) only if the key still holds the value
+ * whose SHA-1 is ARGV[1]. Answers 1 when done, 0 when the key is gone, or the value it holds instead,
+ * so a conflict costs no extra read. ARGV: expected digest, "S" (set) or "D" (delete), value, TTL or "".
+ */
+const CAS_SCRIPT = `local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+if redis.sha1hex(current) ~= ARGV[1] then return current end
+if ARGV[2] == 'D' then redis.call('DEL', KEYS[1])
+elseif ARGV[4] == '' then redis.call('SET', KEYS[1], ARGV[3])
+else redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4]) end
+return 1`;
+const CAS_SHA = createHash("sha1").update(CAS_SCRIPT).digest("hex");
 
-function isIoRedis(client: RedisLikeClient): client is IoRedisLike {
-  return typeof (client as Partial<IoRedisLike>).call === "function";
-}
-
-function commandsFor(client: RedisLikeClient): Commands {
-  if (isIoRedis(client)) {
-    return {
-      get: (key) => client.call("GET", key),
-      set: (key, value, condition, ttl) =>
-        ttl === null
-          ? client.call("SET", key, value, condition)
-          : client.call("SET", key, value, "EX", String(ttl), condition),
-      del: (key) => client.call("DEL", key),
-      policy: async () => {
-        const reply = await client.call("CONFIG", "GET", "maxmemory-policy");
-        return Array.isArray(reply) ? reply[1] : undefined;
-      },
-    };
-  }
-  const c = client as Partial<NodeRedisLike>;
-  if (typeof c.get !== "function" || typeof c.set !== "function" || typeof c.del !== "function") {
-    throw new SessionError(
-      "invalid-option",
-      "sessile: redisStore needs a node-redis client (createClient, createCluster, createSentinel) or an ioredis/iovalkey client",
-    );
-  }
-  return {
-    get: (key) => client.get(key),
-    set: (key, value, condition, ttl) => {
-      // Both spellings, so v4 (EX/NX/XX) and v5+ (expiration/condition) each send the same command.
-      const options: NodeRedisSetOptions =
-        condition === "NX" ? { condition, NX: true } : { condition, XX: true };
-      if (ttl !== null) {
-        options.expiration = { type: "EX", value: ttl };
-        options.EX = ttl;
-      }
-      return client.set(key, value, options);
-    },
-    del: (key) => client.del(key),
-    policy: async () => {
-      const reply = await client.configGet?.("maxmemory-policy");
-      return typeof reply === "object" && reply !== null
-        ? (reply as Record<string, unknown>)["maxmemory-policy"]
-        : undefined;
-    },
-  };
+function sha1(text: string): string {
+  return createHash("sha1").update(text, "utf8").digest("hex");
 }
 
 function asText(reply: unknown): string | null {
@@ -129,61 +70,91 @@ function withDeadline<T>(operation: Promise<T>, seconds: number | undefined): Pr
   });
 }
 
-function isWrongType(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith("WRONGTYPE");
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : "";
 }
 
-/**
- * A store on Redis (or Valkey) through a node-redis v4+, ioredis v5+ or iovalkey client, single node,
- * Cluster or Sentinel. Each operation is one command on one key; `replace` sends two single-key
- * commands together, so there is no cross-slot command and no `RENAME`.
- *
- * The client's own timeouts bound every command: set them (see the README) so a dead Redis fails
- * requests quickly instead of hanging them; `timeout` adds a deadline of sessile's own on top.
- */
-export function redisStore(client: RedisLikeClient, options: RedisStoreOptions = {}): SessionStore {
+/** Runs the script by digest and loads it on `NOSCRIPT` (a fresh server, or a replica promoted by failover). */
+async function compareAndSet(redis: Commands, key: string, args: string[]): Promise<unknown> {
+  try {
+    return await redis.evalSha(CAS_SHA, key, args);
+  } catch (error) {
+    if (!errorText(error).startsWith("NOSCRIPT")) throw error;
+    return redis.eval(CAS_SCRIPT, key, args);
+  }
+}
+
+function updateResult(reply: unknown): UpdateResult {
+  if (reply === 1 || reply === "1") return { status: "updated" };
+  if (reply === 0 || reply === "0" || reply === null) return { status: "missing" };
+  return { status: "changed", current: asText(reply) as string };
+}
+
+function checkOptions(client: unknown, prefix: unknown, timeout: unknown): void {
   if (typeof client !== "object" || client === null) {
     throw new SessionError("invalid-option", "sessile: redisStore(client) needs a connected Redis client");
   }
-  const prefix = options.prefix ?? "sessile:";
   if (typeof prefix !== "string")
     throw new SessionError("invalid-option", "sessile: redisStore prefix must be a string");
-  const { timeout } = options;
   if (timeout !== undefined && !(typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0))
     throw new SessionError(
       "invalid-option",
       "sessile: redisStore timeout must be a positive number of seconds (e.g. 1 or 0.5), or left out",
     );
+}
+
+/**
+ * A store on Redis (6.2 or later) or Valkey through a node-redis v4+, ioredis v5+ or iovalkey client,
+ * single node, Cluster or Sentinel. Each operation is one command on one key; `replace` sends two
+ * single-key commands together, so there is no cross-slot command and no `RENAME`.
+ *
+ * The client's own timeouts bound every command: set them (see the README) so a dead Redis fails
+ * requests quickly instead of hanging them; `timeout` adds a deadline of sessile's own on top.
+ */
+export function redisStore(client: RedisLikeClient, options: RedisStoreOptions = {}): SessionStore {
+  const prefix = options.prefix ?? "sessile:";
+  const { timeout } = options;
+  checkOptions(client, prefix, timeout);
   const redis = commandsFor(client);
+  const bounded = <T>(operation: Promise<T>) => withDeadline(operation, timeout);
   return {
     async get(key) {
       try {
-        return asText(await withDeadline(redis.get(prefix + key), timeout));
+        return asText(await bounded(redis.get(prefix + key)));
       } catch (error) {
-        if (isWrongType(error)) throw new WrongTypeError();
+        if (errorText(error).startsWith("WRONGTYPE")) throw new WrongTypeError();
         throw error;
       }
     },
     async create(key, value, ttl) {
-      return (await withDeadline(redis.set(prefix + key, value, "NX", ttl), timeout)) !== null;
+      return (await bounded(redis.set(prefix + key, value, "NX", ttl))) !== null;
     },
-    async update(key, value, ttl) {
-      return (await withDeadline(redis.set(prefix + key, value, "XX", ttl), timeout)) !== null;
+    async update(key, value, ttl, expected) {
+      const args =
+        value === null
+          ? [sha1(expected), "D", "", ""]
+          : [sha1(expected), "S", value, ttl === null ? "" : String(ttl)];
+      return updateResult(await bounded(compareAndSet(redis, prefix + key, args)));
     },
     async destroy(key) {
-      await withDeadline(redis.del(prefix + key), timeout);
+      await bounded(redis.del(prefix + key));
+    },
+    async take(key) {
+      return asText(await bounded(redis.getDel(prefix + key)));
+    },
+    async replace(oldKey, newKey, value, ttl, marker, markerTtl) {
+      // Issued together so the client writes both in one round-trip; neither waits for the other.
+      const [created, previous] = await bounded(
+        Promise.all([
+          redis.set(prefix + newKey, value, "NX", ttl),
+          redis.set(prefix + oldKey, marker, "XX", markerTtl, true),
+        ]),
+      );
+      return { created: created !== null, previous: asText(previous) };
     },
     async evictionPolicy() {
-      const policy = await withDeadline(redis.policy(), timeout);
+      const policy = await bounded(redis.policy());
       return typeof policy === "string" ? policy : undefined;
-    },
-    async replace(oldKey, newKey, value, ttl) {
-      // Issued together so the client writes both in one round-trip; neither waits for the other.
-      const [created, removed] = await withDeadline(
-        Promise.all([redis.set(prefix + newKey, value, "NX", ttl), redis.del(prefix + oldKey)]),
-        timeout,
-      );
-      return { created: created !== null, removed: Number(removed) > 0 };
     },
   };
 }

@@ -29,7 +29,9 @@ export class CommandLog {
     const monitor = await new Redis(this.#url, { lazyConnect: true }).monitor();
     monitor.on("error", () => {});
     this.#monitor = monitor;
-    monitor.on("monitor", (_time: string, args: string[]) => {
+    monitor.on("monitor", (_time: string, args: string[], source: string) => {
+      // What a script runs inside the server is not a command the client sent: the script call counts.
+      if (source === "lua") return;
       const [name, first] = args;
       if (name?.toLowerCase() === "echo" && first !== undefined && this.#waiting.has(first)) {
         this.#waiting.get(first)?.();
@@ -53,7 +55,7 @@ export class CommandLog {
     return out;
   }
 
-  /** Command shapes since the previous `take()`, e.g. `["GET", "SET XX EX"]`. */
+  /** Command shapes since the previous `take()`, e.g. `["GET", "CAS SET EX"]`. */
   async shapes(): Promise<string[]> {
     return (await this.take()).map(shape);
   }
@@ -64,16 +66,22 @@ export class CommandLog {
   }
 }
 
-/** `SET` with its condition and expiry flags (`"SET NX EX"`), other commands by name. */
+/**
+ * `SET` with its condition, `GET` and expiry flags (`"SET NX EX"`, `"SET XX GET EX"`); the store's
+ * compare-and-set script by what it asks for (`"CAS SET EX"`, `"CAS SET"`, `"CAS DEL"`, with `" (EVAL)"`
+ * when it was sent as source because the server did not have it cached); other commands by name.
+ */
 export function shape(command: Command): string {
   const [name = "", ...rest] = command;
+  if (name === "EVALSHA" || name === "EVAL") return casShape(name, rest);
   if (name !== "SET") return name;
   const flags = rest.slice(2).map((a) => a.toUpperCase());
   const condition = flags.find((f) => f === "NX" || f === "XX");
+  const get = flags.includes("GET") ? "GET" : undefined;
   const expiry = flags.find(
     (f) => f === "EX" || f === "PX" || f === "EXAT" || f === "PXAT" || f === "KEEPTTL",
   );
-  return ["SET", condition, expiry].filter(Boolean).join(" ");
+  return ["SET", condition, get, expiry].filter(Boolean).join(" ");
 }
 
 /** One {@link CommandLog} per node, read as one: commands from every node, node by node. */
@@ -105,7 +113,7 @@ export class MultiNodeCommandLog {
   async byKey(): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     for (const command of await this.take()) {
-      const key = command[1] ?? "";
+      const key = keyOf(command);
       out.set(key, [...(out.get(key) ?? []), shape(command)]);
     }
     return out;
@@ -114,4 +122,17 @@ export class MultiNodeCommandLog {
   async stop(): Promise<void> {
     await Promise.all(this.#logs.map((l) => l.stop()));
   }
+}
+
+/** The compare-and-set call `EVALSHA sha 1 key expected mode value ttl` (or `EVAL script …`) as a shape. */
+function casShape(name: string, rest: readonly string[]): string {
+  const [, , , , mode, , ttl] = rest;
+  const action = mode === "D" ? "CAS DEL" : ttl ? "CAS SET EX" : "CAS SET";
+  return name === "EVAL" ? `${action} (EVAL)` : action;
+}
+
+/** The key a command touches: the first argument, or for a script call the first of its keys. */
+export function keyOf(command: Command): string {
+  const [name] = command;
+  return (name === "EVALSHA" || name === "EVAL" ? command[3] : command[1]) ?? "";
 }

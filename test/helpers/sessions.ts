@@ -11,6 +11,7 @@ import {
 import { type ClientKind, type ClientUnderTest, connectClient } from "./clients.js";
 import { CommandLog } from "./command-log.js";
 import { type TestRedis, testRedis } from "./redis-server.js";
+import { warmScripts } from "./slow-store.js";
 
 export const SECRET = "a-test-secret-that-is-long-enough-0001";
 export const OLD_SECRET = "an-older-test-secret-long-enough-00002";
@@ -37,6 +38,7 @@ export function useRedis(kind: ClientKind = "node-redis"): RedisFixture {
     fixture.redis = await testRedis();
     fixture.prefix = `t${randomBytes(4).toString("hex")}:`;
     fixture.client = await connectClient(kind, fixture.redis.url, fixture.prefix);
+    await warmScripts(fixture.client.store);
     fixture.log = new CommandLog(fixture.redis.url, fixture.prefix);
     await fixture.log.start();
     fixture.raw = new Redis(fixture.redis.url);

@@ -13,12 +13,33 @@ export function cookieCases(fx: SpecFixture): void {
       ["a tampered signature", (valid: string) => tamper(valid)],
       ["a value without a signature", (valid: string) => valid.split(".")[0] as string],
       ["garbage", () => "not-a-session-cookie"],
-    ])("%s costs no command and the stale cookie is cleared", async (_, damage) => {
+    ])("%s costs no command and the cookie, which cannot be attributed, is left alone", async (_, damage) => {
       const valid = await fx.signIn();
       const reply = await fx.browser.request("/read", { cookie: `session=${damage(valid)}` });
       expect(reply.json()).toEqual({ data: {}, isNew: true });
-      expect(reply.setCookie("session")).toMatch(CLEARED_COOKIE);
+      expect(reply.setCookies).toEqual([]);
       expect(await fx.log.shapes()).toEqual([]);
+    });
+
+    it("junk cookies of the same name in front of the valid one neither hide it nor get it cleared", async () => {
+      const valid = await fx.signIn();
+      const junk = ["forged.signature", tamper(valid), "x".repeat(87), valid.split(".")[0]].map(
+        (v) => `session=${v}`,
+      );
+      const reply = await fx.browser.request("/read", { cookie: [...junk, `session=${valid}`].join("; ") });
+      expect(reply.json()).toEqual({ data: { user: "ada" }, isNew: false });
+      expect(reply.setCookies).toEqual([]);
+      expect(await fx.log.shapes()).toEqual(["GET"]);
+    });
+
+    it("a verified cookie whose session is gone is cleared", async () => {
+      const valid = await fx.signIn();
+      await fx.browser.request("/logout");
+      await fx.log.take();
+      const reply = await fx.browser.request("/read", { cookie: `session=${valid}` });
+      expect(reply.json()).toEqual({ data: {}, isNew: true });
+      expect(reply.setCookie("session")).toMatch(CLEARED_COOKIE);
+      expect(await fx.log.shapes()).toEqual(["GET"]);
     });
 
     it("a tampered cookie is replaced when the handler writes", async () => {
@@ -99,7 +120,7 @@ export function cookieCases(fx: SpecFixture): void {
       await fx.signIn();
       const reply = await fx.browser.request("/cacheable");
       expect(reply.setCookies).toEqual([]);
-      expect(await fx.log.shapes()).toEqual(["GET", "SET XX EX"]);
+      expect(await fx.log.shapes()).toEqual(["GET", "CAS SET EX"]);
     });
   });
 

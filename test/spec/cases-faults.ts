@@ -22,7 +22,7 @@ export function faultCases(fx: SpecFixture): void {
       expect(redirect.headers.get("location")).toBe("/read");
       const read = await fx.browser.request("/read");
       expect(read.json()).toEqual({ data: { user: "ada", step: "2" }, isNew: false });
-      expect(await fx.log.shapes()).toEqual(["GET", "SET XX EX", "GET"]);
+      expect(await fx.log.shapes()).toEqual(["GET", "CAS SET EX", "GET"]);
     });
 
     it("a new visitor's redirect carries a cookie whose session already exists", async () => {

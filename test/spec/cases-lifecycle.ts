@@ -11,10 +11,10 @@ export function lifecycleCases(fx: SpecFixture): void {
       const set = await fx.browser.request("/flash-set");
       expect(set.status).toBe(302);
       expect(set.headers.get("location")).toBe("/flash-get");
-      expect(await fx.log.shapes()).toEqual(["GET", "SET XX EX"]);
+      expect(await fx.log.shapes()).toEqual(["GET", "CAS SET EX"]);
       const get = await fx.browser.request("/flash-get");
       expect(get.json()).toEqual({ messages: ["saved"] });
-      expect(await fx.log.shapes()).toEqual(["GET", "SET XX EX"]);
+      expect(await fx.log.shapes()).toEqual(["GET", "CAS SET EX"]);
       expect((await fx.browser.request("/flash-get")).json()).toEqual({ messages: [] });
       expect(await fx.log.shapes()).toEqual(["GET"]);
     });
@@ -38,22 +38,22 @@ export function lifecycleCases(fx: SpecFixture): void {
   });
 
   describe("session.invalidate()", () => {
-    it("deletes the session with GET, DEL and clears the cookie", async () => {
+    it("deletes the session with GET, GETDEL and clears the cookie", async () => {
       const old = await fx.signIn();
       const reply = await fx.browser.request("/logout");
       expect(reply.setCookie("session")).toMatch(CLEARED_COOKIE);
-      expect(await fx.log.shapes()).toEqual(["GET", "DEL"]);
+      expect(await fx.log.shapes()).toEqual(["GET", "GETDEL"]);
       expect(fx.browser.cookie("session")).toBeUndefined();
       const replay = await fx.browser.request("/read", { cookie: `session=${old}` });
       expect(replay.json()).toEqual({ data: {}, isNew: true });
       expect(replay.setCookie("session")).toMatch(CLEARED_COOKIE);
     });
 
-    it("followed by a write starts a new session: GET, DEL, SET NX EX and a new cookie", async () => {
+    it("followed by a write starts a new session: GET, GETDEL, SET NX EX and a new cookie", async () => {
       const old = await fx.signIn();
       const reply = await fx.browser.request("/invalidate-then-write");
       expect(reply.json()).toEqual({ data: { fresh: true } });
-      expect(await fx.log.shapes()).toEqual(["GET", "DEL", "SET NX EX"]);
+      expect(await fx.log.shapes()).toEqual(["GET", "GETDEL", "SET NX EX"]);
       expect(reply.setCookie("session")).toMatch(NEW_COOKIE);
       expect(fx.browser.cookie("session")).not.toBe(old);
       expect((await fx.browser.request("/read")).json()).toEqual({ data: { fresh: true }, isNew: false });
@@ -66,7 +66,7 @@ export function lifecycleCases(fx: SpecFixture): void {
       const reply = await fx.browser.request("/login?user=grace");
       const shapes = await fx.log.shapes();
       expect(shapes[0]).toBe("GET");
-      expect(shapes.slice(1).sort()).toEqual(["DEL", "SET NX EX"]);
+      expect(shapes.slice(1).sort()).toEqual(["SET NX EX", "SET XX GET EX"]);
       expect(reply.setCookie("session")).toMatch(NEW_COOKIE);
       expect(fx.browser.cookie("session")).not.toBe(old);
       expect((await fx.browser.request("/read")).json()).toEqual({
@@ -81,11 +81,11 @@ export function lifecycleCases(fx: SpecFixture): void {
   });
 
   describe("an emptied session", () => {
-    it("is deleted with GET, DEL and its cookie cleared", async () => {
+    it("is deleted with GET, a compare-and-set delete and its cookie cleared", async () => {
       await fx.signIn();
       const reply = await fx.browser.request("/empty");
       expect(reply.setCookie("session")).toMatch(CLEARED_COOKIE);
-      expect(await fx.log.shapes()).toEqual(["GET", "DEL"]);
+      expect(await fx.log.shapes()).toEqual(["GET", "CAS DEL"]);
     });
   });
 }

@@ -89,7 +89,7 @@ export function visitorCases(fx: SpecFixture): void {
       await fx.signIn();
       const reply = await fx.browser.request("/write?theme=dark&lang=fr");
       expect(reply.setCookies).toEqual([]);
-      expect(await fx.log.shapes()).toEqual(["GET", "SET XX EX"]);
+      expect(await fx.log.shapes()).toEqual(["GET", "CAS SET EX"]);
       expect((await fx.browser.request("/read")).json()).toEqual({
         data: { user: "ada", theme: "dark", lang: "fr" },
         isNew: false,
@@ -102,7 +102,7 @@ export function visitorCases(fx: SpecFixture): void {
       await fx.log.take();
       const reply = await fx.browser.request("/nested");
       expect(reply.json()).toEqual({ data: { user: "ada", cart: { items: ["item-0", "item-1"] } } });
-      expect(await fx.log.shapes()).toEqual(["GET", "SET XX EX"]);
+      expect(await fx.log.shapes()).toEqual(["GET", "CAS SET EX"]);
       expect((await fx.browser.request("/read")).json()).toMatchObject({
         data: { cart: { items: ["item-0", "item-1"] } },
       });

@@ -5,6 +5,7 @@ import type { ClientKind } from "../helpers/clients.js";
 import { CommandLog } from "../helpers/command-log.js";
 import { spawnRedis, type TestRedis } from "../helpers/redis-server.js";
 import { OLD_SECRET, SECRET } from "../helpers/sessions.js";
+import { delayedWrites, warmScripts } from "../helpers/slow-store.js";
 import { Browser } from "./browser.js";
 import { connectResilient, type ResilientClient } from "./resilient-client.js";
 
@@ -30,28 +31,6 @@ export type MakeApp = (factories: SpecFactories) => Promise<SpecApp>;
 export const NEW_COOKIE = /^session=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/;
 export const CLEARED_COOKIE =
   /^session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=\/; HttpOnly; SameSite=Lax$/;
-
-/** The store with a switchable pause before every write, so a response that did not wait for it shows. */
-function delayedWrites(store: SessionStore, delay: { ms: number }): SessionStore {
-  const pause = () =>
-    delay.ms > 0 ? new Promise((resolve) => setTimeout(resolve, delay.ms)) : Promise.resolve();
-  return {
-    get: (key) => store.get(key),
-    destroy: (key) => store.destroy(key),
-    async create(key, value, ttl) {
-      await pause();
-      return store.create(key, value, ttl);
-    },
-    async update(key, value, ttl) {
-      await pause();
-      return store.update(key, value, ttl);
-    },
-    async replace(oldKey, newKey, value, ttl) {
-      await pause();
-      return store.replace(oldKey, newKey, value, ttl);
-    },
-  };
-}
 
 function refusesPublicCaching(response: { header(name: string): string | undefined }): boolean {
   return !/\bpublic\b/i.test(response.header("cache-control") ?? "");
@@ -136,6 +115,7 @@ export function useSpecFixture(makeApp: MakeApp, client: ClientKind): SpecFixtur
     prefix = `spec${randomBytes(4).toString("hex")}:`;
     fx.client = await connectResilient(client, fx.redis.url);
     fx.store = fx.client.store(prefix);
+    await warmScripts(fx.store);
     await startLog();
     fx.app = await makeApp(factories());
   });

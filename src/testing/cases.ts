@@ -1,0 +1,150 @@
+import { strict as assert } from "node:assert";
+import { randomBytes } from "node:crypto";
+import type { SessionStore } from "../core/store.js";
+
+/** A check of the store contract against one store. */
+export type StoreCheck = (store: SessionStore) => Promise<void>;
+
+/** A check that also reads TTLs from the backend (milliseconds; `-1` without expiry, `-2` when missing). */
+export type TtlCheck = (store: SessionStore, ttlOf: (key: string) => Promise<number>) => Promise<void>;
+
+/** A key no other case uses. */
+export function freshKey(): string {
+  return `conformance-${randomBytes(12).toString("base64url")}`;
+}
+
+/** The contract of every store, by name. */
+export const CHECKS: Readonly<Record<string, StoreCheck>> = {
+  "get() resolves null for a key never written": async (store) => {
+    assert.equal(await store.get(freshKey()), null);
+  },
+  "create() writes a missing key and refuses an existing one": async (store) => {
+    const key = freshKey();
+    assert.equal(await store.create(key, "first", 60), true);
+    assert.equal(await store.create(key, "second", 60), false);
+    assert.equal(await store.get(key), "first");
+  },
+  "update() writes only over the value it expects": async (store) => {
+    const key = freshKey();
+    await store.create(key, "one", 60);
+    assert.deepEqual(await store.update(key, "two", 60, "one"), { status: "updated" });
+    assert.equal(await store.get(key), "two");
+    assert.deepEqual(await store.update(key, "three", 60, "one"), { status: "changed", current: "two" });
+    assert.equal(await store.get(key), "two", "a compare-and-set that found another value must not write");
+  },
+  "update() refuses a missing key and does not create it": async (store) => {
+    const key = freshKey();
+    assert.deepEqual(await store.update(key, "ghost", 60, "anything"), { status: "missing" });
+    assert.equal(await store.get(key), null, "update() must not create a key");
+  },
+  "update() with a null value deletes the key only if it holds the expected value": async (store) => {
+    const key = freshKey();
+    await store.create(key, "v", 60);
+    assert.deepEqual(await store.update(key, null, null, "other"), { status: "changed", current: "v" });
+    assert.equal(await store.get(key), "v");
+    assert.deepEqual(await store.update(key, null, null, "v"), { status: "updated" });
+    assert.equal(await store.get(key), null);
+  },
+  "update() lets exactly one of many concurrent writers over the same value through": async (store) => {
+    const key = freshKey();
+    await store.create(key, "base", 60);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.update(key, `writer-${i}`, 60, "base")),
+    );
+    const winners = results.filter((r) => r.status === "updated");
+    assert.equal(winners.length, 1, "a compare-and-set must be atomic");
+    const stored = await store.get(key);
+    for (const r of results) if (r.status === "changed") assert.equal(r.current, stored);
+  },
+  "destroy() removes a key and ignores a missing one": async (store) => {
+    const key = freshKey();
+    await store.create(key, "v", 60);
+    await store.destroy(key);
+    assert.equal(await store.get(key), null);
+    await store.destroy(key);
+  },
+  "take() removes a key and resolves what it held, or null": async (store) => {
+    const key = freshKey();
+    await store.create(key, "v", 60);
+    assert.equal(await store.take(key), "v");
+    assert.equal(await store.get(key), null);
+    assert.equal(await store.take(key), null);
+  },
+  "update() after destroy() does not bring the key back": async (store) => {
+    const key = freshKey();
+    await store.create(key, "v", 60);
+    await store.destroy(key);
+    assert.deepEqual(await store.update(key, "resurrected", 60, "v"), { status: "missing" });
+    assert.equal(await store.get(key), null);
+  },
+  "replace() writes the new key and leaves the marker under the old one": async (store) => {
+    const oldKey = freshKey();
+    const newKey = freshKey();
+    await store.create(oldKey, "v", 60);
+    assert.deepEqual(await store.replace(oldKey, newKey, "v2", 60, "marker", 30), {
+      created: true,
+      previous: "v",
+    });
+    assert.equal(await store.get(oldKey), "marker");
+    assert.equal(await store.get(newKey), "v2");
+  },
+  "replace() reports an old key that was already gone and writes nothing there": async (store) => {
+    const oldKey = freshKey();
+    const newKey = freshKey();
+    assert.deepEqual(await store.replace(oldKey, newKey, "v", 60, "marker", 30), {
+      created: true,
+      previous: null,
+    });
+    assert.equal(await store.get(oldKey), null, "the marker must only replace an existing key (SET XX)");
+    await store.destroy(newKey);
+  },
+  "replace() refuses an existing new key": async (store) => {
+    const oldKey = freshKey();
+    const newKey = freshKey();
+    await store.create(oldKey, "v", 60);
+    await store.create(newKey, "taken", 60);
+    const result = await store.replace(oldKey, newKey, "v2", 60, "marker", 30);
+    assert.equal(result.created, false);
+    assert.equal(await store.get(newKey), "taken");
+  },
+  "values round-trip unchanged, including non-ASCII text": async (store) => {
+    const key = freshKey();
+    const value = JSON.stringify({ text: "héllo ✓ 🍪", n: 1 });
+    await store.create(key, value, 60);
+    assert.equal(await store.get(key), value);
+    assert.deepEqual(await store.update(key, `${value} `, 60, value), { status: "updated" });
+  },
+};
+
+/** The TTL contract, for stores whose backend can report TTLs. */
+export const TTL_CHECKS: Readonly<Record<string, TtlCheck>> = {
+  "create(), update() and replace() set the TTL they are given; the marker its own": async (store, ttlOf) => {
+    const key = freshKey();
+    const other = freshKey();
+    await store.create(key, "v", 100);
+    assertTtl(await ttlOf(key), 100);
+    await store.update(key, "w", 50, "v");
+    assertTtl(await ttlOf(key), 50);
+    await store.replace(key, other, "v", 30, "marker", 10);
+    assertTtl(await ttlOf(other), 30);
+    assertTtl(await ttlOf(key), 10);
+  },
+  "a null TTL stores the key without expiry, on create and on update": async (store, ttlOf) => {
+    const key = freshKey();
+    await store.create(key, "v", null);
+    assert.equal(await ttlOf(key), -1);
+    await store.update(key, "w", 100, "v");
+    assertTtl(await ttlOf(key), 100);
+    await store.update(key, "x", null, "w");
+    assert.equal(await ttlOf(key), -1, "an update without a TTL must not keep the old one (LRU mode)");
+    await store.destroy(key);
+  },
+};
+
+function assertTtl(actual: number, seconds: number): void {
+  assert.ok(
+    actual > 0 && actual <= seconds * 1000,
+    `expected 0 < TTL <= ${seconds * 1000} ms, got ${actual}`,
+  );
+  assert.ok(actual > (seconds - 5) * 1000, `expected a TTL close to ${seconds} s, got ${actual} ms`);
+}
