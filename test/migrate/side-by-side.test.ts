@@ -54,8 +54,12 @@ describe("a legacy session library and sessile in one app", () => {
     const session = require("express-session") as (o: Dict) => express.RequestHandler;
     const { RedisStore } = require("connect-redis") as { RedisStore: new (o: Dict) => unknown };
     const app = express();
-    app.use(session({ secret: SECRET, store: new RedisStore({ client }), resave: false, saveUninitialized: false }));
-    app.use(expressSessions(createSessions({ store: redisStore(client), secret: SECRET }), { name: "sessile" }));
+    app.use(
+      session({ secret: SECRET, store: new RedisStore({ client }), resave: false, saveUninitialized: false }),
+    );
+    app.use(
+      expressSessions(createSessions({ store: redisStore(client), secret: SECRET }), { name: "sessile" }),
+    );
     app.get("/", (req, res) => {
       const r = req as unknown as { session: Dict; sessile: Session };
       res.json(bump(r.session, r.sessile));
@@ -90,7 +94,10 @@ describe("a legacy session library and sessile in one app", () => {
     });
     await app.listen({ port: 0, host: "127.0.0.1" });
     try {
-      await expectBothKept(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, "sessionId");
+      await expectBothKept(
+        `http://127.0.0.1:${(app.server.address() as { port: number }).port}`,
+        "sessionId",
+      );
       expect(await client.keys("sess:*")).toHaveLength(1);
     } finally {
       await app.close();
@@ -99,7 +106,9 @@ describe("a legacy session library and sessile in one app", () => {
 
   it("Koa: koa-session + koa-redis and sessile/koa/bare", async () => {
     await client.flushAll();
-    const { createSession } = require("koa-session") as { createSession: (o: Dict, app: Koa) => Koa.Middleware };
+    const { createSession } = require("koa-session") as {
+      createSession: (o: Dict, app: Koa) => Koa.Middleware;
+    };
     const store = (require("koa-redis") as (o: Dict) => { quit(): Promise<unknown> })({
       host: redis.host,
       port: redis.port,
