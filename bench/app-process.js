@@ -7,8 +7,14 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
 
-/** Kill functions of the processes still running, for a runner's signal handler. */
+/** Kill functions of the processes still running (apps, Redis), run if the runner is interrupted. */
 export const running = new Set();
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    for (const kill of running) kill();
+    process.exit(130);
+  });
+}
 
 /**
  * Starts the app of contender `id` against Redis at `redisUrl`, with `execArgv` node flags; resolves to

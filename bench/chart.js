@@ -22,7 +22,8 @@ const TOP = 104;
 const MIN_WIDTH = 900;
 const LABELS = 118;
 
-function esc(text) {
+/** `text` escaped for SVG text and attributes. */
+export function esc(text) {
   return String(text).replace(
     /[&<>"]/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c],

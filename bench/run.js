@@ -81,13 +81,6 @@ function log(message) {
   process.stdout.write(`${message}\n`);
 }
 
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, () => {
-    for (const kill of running) kill();
-    process.exit(130);
-  });
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function measure(app, contender, scenario, redis) {

@@ -1,6 +1,8 @@
 // soak.svg: the app's heap after a full GC against requests served, one line per adapter. Hand-written
 // SVG, no chart library.
 
+import { esc } from "./chart.js";
+
 const COLORS = { node: "#0e7c66", express: "#d0582a", fastify: "#3b6fd4", koa: "#9b4dca", hono: "#c99a06" };
 const WIDTH = 900;
 const HEIGHT = 460;
@@ -8,13 +10,6 @@ const LEFT = 70;
 const RIGHT = 150;
 const TOP = 70;
 const BOTTOM = 60;
-
-function esc(text) {
-  return String(text).replace(
-    /[&<>"]/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c],
-  );
-}
 
 /** A round step that gives about `count` ticks over `span`. */
 function niceStep(span, count) {

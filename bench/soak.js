@@ -56,13 +56,6 @@ function log(message) {
   process.stdout.write(`${message}\n`);
 }
 
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, () => {
-    for (const kill of running) kill();
-    process.exit(130);
-  });
-}
-
 /** A tiny PRNG so every run draws the same sequence of request kinds. */
 function mulberry32(seed) {
   let a = seed;

@@ -4,8 +4,7 @@
 
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createSessions,
   memoryStore,
@@ -16,7 +15,6 @@ import {
   type Sessions,
   safeJson,
 } from "../src/index.js";
-import { type ClientUnderTest, connectClient } from "./helpers/clients.js";
 import {
   browserRejects,
   configureProperties,
@@ -25,31 +23,15 @@ import {
   serverCommands,
   storedForm,
 } from "./helpers/properties.js";
-import { spawnRedis, type TestRedis } from "./helpers/redis-server.js";
-import { SECRET } from "./helpers/sessions.js";
+import { SECRET, useRedis } from "./helpers/sessions.js";
 
 configureProperties();
 
-let redis: TestRedis;
-let client: ClientUnderTest;
-let raw: Redis;
-const prefix = `propapi${randomBytes(4).toString("hex")}:`;
+const f = useRedis("node-redis");
 const stores: Record<string, () => SessionStore> = {
   memory: () => memoryStore(),
-  redis: () => client.store,
+  redis: () => f.client.store,
 };
-
-beforeAll(async () => {
-  redis = await spawnRedis();
-  client = await connectClient("node-redis", redis.url, prefix);
-  raw = new Redis(redis.url);
-});
-
-afterAll(async () => {
-  raw?.disconnect();
-  await client?.close();
-  await redis?.stop();
-});
 
 function expectSessionError(error: unknown, code?: string): void {
   expect(error).toBeInstanceOf(SessionError);
@@ -91,14 +73,14 @@ describe("property: session data round trip", () => {
           const s = await sessions.load(undefined);
           s.data = written;
           const bytes = Buffer.byteLength(JSON.stringify(written));
-          const before = await serverCommands(raw);
+          const before = await serverCommands(f.raw);
           let result: Awaited<ReturnType<typeof sessions.commit>>;
           try {
             result = await sessions.commit(s);
           } catch (error) {
             expectSessionError(error, "payload-too-large");
             expect(bytes + ENVELOPE_BYTES).toBeGreaterThan(maxPayloadBytes);
-            expect(await serverCommands(raw)).toBe(before);
+            expect(await serverCommands(f.raw)).toBe(before);
             seen.tooLarge++;
             return;
           }
@@ -272,7 +254,7 @@ function optionsArb({
         if (key === "store") {
           labels.store = value as string;
           if (value === "memory") options.store = memoryStore();
-          else if (value === "redis") options.store = client.store;
+          else if (value === "redis") options.store = f.client.store;
           else if (value === "not a store") options.store = { get() {} };
         } else if (key === "allowCookie") {
           labels.allowCookie = value as string;
@@ -471,7 +453,7 @@ function apply(s: Session, op: Op): void {
  * cookie sent is one a browser keeps, and the next load finds the session with the data it was left.
  */
 async function checkOps(ops: Op[]): Promise<void> {
-  const sessions = createSessions({ store: client.store, secret: SECRET });
+  const sessions = createSessions({ store: f.client.store, secret: SECRET });
   const first = await sessions.load(undefined);
   first.data.user = "ada";
   let cookie = pairOf((await sessions.commit(first)).setCookie as string);

@@ -5,7 +5,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import fc from "fast-check";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessions as withSessions } from "../src/adapters/node.js";
 import {
@@ -15,7 +14,6 @@ import {
   type InvalidReason,
   type Sessions,
 } from "../src/index.js";
-import { type ClientUnderTest, connectClient } from "./helpers/clients.js";
 import {
   browserRejects,
   configureProperties,
@@ -27,30 +25,14 @@ import {
   signedPair,
   storedForm,
 } from "./helpers/properties.js";
-import { spawnRedis, type TestRedis } from "./helpers/redis-server.js";
-import { OLD_SECRET, SECRET } from "./helpers/sessions.js";
+import { OLD_SECRET, SECRET, useRedis } from "./helpers/sessions.js";
 import type { SpecApp } from "./spec/behaviour.js";
 import { Browser } from "./spec/browser.js";
 import { listen } from "./spec/listen.js";
 
 configureProperties();
 
-let redis: TestRedis;
-let client: ClientUnderTest;
-let raw: Redis;
-const prefix = `prop${randomBytes(4).toString("hex")}:`;
-
-beforeAll(async () => {
-  redis = await spawnRedis();
-  client = await connectClient("node-redis", redis.url, prefix);
-  raw = new Redis(redis.url);
-});
-
-afterAll(async () => {
-  raw?.disconnect();
-  await client?.close();
-  await redis?.stop();
-});
+const f = useRedis("node-redis");
 
 // ---------------------------------------------------------------------------------------------------
 // Cookie headers
@@ -115,18 +97,18 @@ describe("property: any Cookie header", () => {
   it("load() never throws, gives a new session and sends no command without a verified signature", async () => {
     const reasons: { reason: InvalidReason; message: string }[] = [];
     const sessions = createSessions({
-      store: client.store,
+      store: f.client.store,
       secret: [SECRET, OLD_SECRET],
       onInvalid: (reason, details) => reasons.push({ reason, message: details.message }),
     });
     await fc.assert(
       fc.asyncProperty(anyHeader, async (header) => {
         reasons.length = 0;
-        const before = await serverCommands(raw);
+        const before = await serverCommands(f.raw);
         const s = await sessions.load(header);
         void s.data.user;
         const result = await sessions.commit(s);
-        expect(await serverCommands(raw)).toBe(before);
+        expect(await serverCommands(f.raw)).toBe(before);
         expect(s.isNew).toBe(true);
         expect(result.setCookie === undefined || /^session=; Max-Age=0;/.test(result.setCookie)).toBe(true);
         expect(reasons.every((r) => r.reason === "bad-signature")).toBe(true);
@@ -142,7 +124,7 @@ describe("property: any Cookie header", () => {
   });
 
   it("with one correctly signed cookie among the junk, load() sends at most one GET (exactly one when it comes first)", async () => {
-    const sessions = createSessions({ store: client.store, secret: SECRET });
+    const sessions = createSessions({ store: f.client.store, secret: SECRET });
     await fc.assert(
       fc.asyncProperty(
         fc.array(cookiePairArb, { maxLength: 6 }),
@@ -150,9 +132,9 @@ describe("property: any Cookie header", () => {
         async (before, after) => {
           const valid = signedPair("session", generateSessionId(), SECRET);
           const header = [...before, valid, ...after].join("; ");
-          const start = await serverCommands(raw);
+          const start = await serverCommands(f.raw);
           const s = await sessions.load(header);
-          const sent = (await serverCommands(raw)) - start;
+          const sent = (await serverCommands(f.raw)) - start;
           expect(sent).toBeLessThanOrEqual(1);
           if (before.length === 0) expect(sent).toBe(1);
           // The signed id is not stored, so it is never adopted.
@@ -315,17 +297,17 @@ const storedValue: fc.Arbitrary<Stored> = fc.oneof(
 );
 
 async function put(key: string, stored: Stored): Promise<void> {
-  await raw.del(key);
-  if (stored.type === "string") await raw.set(key, stored.text, "EX", 600);
-  else if (stored.type === "payload") await raw.set(key, payloadText(stored.payload, NOW()), "EX", 600);
+  await f.raw.del(key);
+  if (stored.type === "string") await f.raw.set(key, stored.text, "EX", 600);
+  else if (stored.type === "payload") await f.raw.set(key, payloadText(stored.payload, NOW()), "EX", 600);
   else if (stored.type === "deep") {
     const payload = { changes: { m: `{"deep":${nested(stored)}}` }, data: {} };
-    await raw.set(key, payloadText(payload, NOW()), "EX", 600);
-  } else if (stored.type === "list") await raw.rpush(key, ...stored.members);
-  else if (stored.type === "set") await raw.sadd(key, ...stored.members);
-  else if (stored.type === "hash") await raw.hset(key, ...stored.members.flatMap((m, i) => [`f${i}`, m]));
-  else if (stored.type === "zset") await raw.zadd(key, ...stored.members.flatMap((m, i) => [i, m]));
-  else await raw.xadd(key, "*", ...stored.members.flatMap((m, i) => [`f${i}`, m]));
+    await f.raw.set(key, payloadText(payload, NOW()), "EX", 600);
+  } else if (stored.type === "list") await f.raw.rpush(key, ...stored.members);
+  else if (stored.type === "set") await f.raw.sadd(key, ...stored.members);
+  else if (stored.type === "hash") await f.raw.hset(key, ...stored.members.flatMap((m, i) => [`f${i}`, m]));
+  else if (stored.type === "zset") await f.raw.zadd(key, ...stored.members.flatMap((m, i) => [i, m]));
+  else await f.raw.xadd(key, "*", ...stored.members.flatMap((m, i) => [`f${i}`, m]));
 }
 
 /**
@@ -335,7 +317,7 @@ async function put(key: string, stored: Stored): Promise<void> {
  */
 async function checkStored(sessions: Sessions, stored: Stored): Promise<"usable" | "fresh"> {
   const id = generateSessionId();
-  const key = prefix + digestId(id);
+  const key = f.prefix + digestId(id);
   const cookie = signedPair("session", id, SECRET);
   await put(key, stored);
   const protos = prototypeSnapshot();
@@ -345,7 +327,7 @@ async function checkStored(sessions: Sessions, stored: Stored): Promise<"usable"
   expect([Object.prototype, null]).toContain(Object.getPrototypeOf(s.data));
   expectPlainTree(s.data);
   if (s.isNew) {
-    expect(await raw.exists(key)).toBe(0);
+    expect(await f.raw.exists(key)).toBe(0);
     return "fresh";
   }
   const probe = randomBytes(6).toString("hex");
@@ -405,7 +387,7 @@ const KNOWN_FAILURES: readonly {
 describe("property: anything stored under a session's key", () => {
   let sessions: Sessions;
   beforeAll(() => {
-    sessions = createSessions({ store: client.store, secret: SECRET });
+    sessions = createSessions({ store: f.client.store, secret: SECRET });
   });
 
   it("gives a usable session or a fresh one with the key deleted; never a throw or a touched prototype", async () => {
@@ -441,7 +423,7 @@ describe("property: anything stored under a session's key", () => {
 describe("property: anything stored under a session's key, over HTTP (sessile/node)", () => {
   let app: SpecApp;
   beforeAll(async () => {
-    const sessions = createSessions({ store: client.store, secret: SECRET });
+    const sessions = createSessions({ store: f.client.store, secret: SECRET });
     app = await listen(
       createServer(
         withSessions(sessions, (req, res) => {
@@ -458,7 +440,7 @@ describe("property: anything stored under a session's key, over HTTP (sessile/no
 
   async function checkOverHttp(stored: Stored): Promise<void> {
     const id = generateSessionId();
-    await put(prefix + digestId(id), stored);
+    await put(f.prefix + digestId(id), stored);
     const browser = new Browser(app.url);
     browser.set("session", signedPair("session", id, SECRET).slice("session=".length));
     expect((await browser.request("/")).status).toBeLessThan(500);
