@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { running, startApp } from "./app-process.js";
 import { renderChart } from "./chart.js";
 import { CONTENDERS, SCENARIOS } from "./contenders.js";
+import { envList, envNumber } from "./env.js";
 import { load } from "./load.js";
 import { cpuSeconds, foreignShare, snapshot, waitForQuiet } from "./machine.js";
 import { measureSession, preflight, seedSessions, syntheticCookies } from "./probe.js";
@@ -23,24 +24,6 @@ import { analyse, renderMarkdown } from "./report.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
-
-function envNumber(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number`);
-  return value;
-}
-
-function envList(name) {
-  const raw = process.env[name];
-  return raw
-    ? raw
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : null;
-}
 
 const settings = {
   duration: envNumber("BENCH_DURATION", 3),

@@ -1,7 +1,7 @@
 // soak.svg: the app's heap after a full GC against requests served, one line per adapter. Hand-written
 // SVG, no chart library.
 
-import { esc } from "./chart.js";
+import { esc, svgStart } from "./chart.js";
 
 const COLORS = { node: "#0e7c66", express: "#d0582a", fastify: "#3b6fd4", koa: "#9b4dca", hono: "#c99a06" };
 const WIDTH = 900;
@@ -30,14 +30,12 @@ export function renderSoakChart(meta, results) {
   const plotH = HEIGHT - TOP - BOTTOM;
   const xOf = (x) => LEFT + (x / maxX) * plotW;
   const yOf = (y) => TOP + plotH - ((y - minY) / (maxY - minY)) * plotH;
-  const out = [];
-  const o = (s) => out.push(s);
-  o(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ` +
-      `font-family="system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" font-size="12" role="img">`,
+  const out = svgStart(
+    WIDTH,
+    HEIGHT,
+    "sessile soak: heap used after a full GC against requests served, per adapter",
   );
-  o("<title>sessile soak: heap used after a full GC against requests served, per adapter</title>");
-  o(`<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`);
+  const o = (s) => out.push(s);
   o(
     `<text x="${LEFT}" y="28" font-size="16" font-weight="600">Heap after a full GC against requests served</text>`,
   );

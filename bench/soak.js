@@ -13,18 +13,16 @@ import os from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { running, startApp } from "./app-process.js";
+import { envList, envNumber } from "./env.js";
 import { commandCalls, startRedis } from "./redis.js";
 import { renderSoakChart } from "./soak-chart.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
 
+/** A whole number ≥ 1 from the environment. */
 function envWhole(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1`);
-  return value;
+  return Math.max(1, Math.floor(envNumber(name, fallback)));
 }
 
 const ADAPTERS = ["node", "express", "fastify", "koa", "hono"];
@@ -34,9 +32,7 @@ const settings = {
   concurrency: envWhole("SOAK_CONCURRENCY", 16),
   sessions: envWhole("SOAK_SESSIONS", 1000),
 };
-const adapters = process.env.SOAK_ADAPTERS
-  ? process.env.SOAK_ADAPTERS.split(",").map((s) => s.trim())
-  : ADAPTERS;
+const adapters = envList("SOAK_ADAPTERS") ?? ADAPTERS;
 for (const a of adapters) if (!ADAPTERS.includes(a)) throw new Error(`unknown adapter ${a}`);
 const outDir = join(root, process.env.SOAK_OUT ?? (process.env.SOAK_ADAPTERS ? ".bench-tmp" : "bench"));
 
