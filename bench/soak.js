@@ -1,13 +1,14 @@
 // `npm run soak`: SOAK_REQUESTS requests (default 1,000,000) through sessile on each adapter against a
 // Redis started here, mixing new visitors, returning reads and returning writes, with the app's heap
 // sampled after a forced full GC every SOAK_SAMPLE_EVERY requests. Writes bench/soak-results.json,
-// bench/soak-results.md and bench/soak.svg (or into SOAK_OUT).
+// bench/soak-results.md and bench/soak.svg (or into SOAK_OUT); `node bench/soak.js --render` only
+// re-renders the table and the plot from the JSON already there.
 //
 // Environment: SOAK_REQUESTS (per adapter, 1000000), SOAK_SAMPLE_EVERY (50000), SOAK_CONCURRENCY (16),
 // SOAK_SESSIONS (returning visitors in rotation, 1000), SOAK_ADAPTERS (comma-separated subset of
 // node,express,fastify,koa,hono), SOAK_OUT (output directory, bench/ for a full run).
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import os from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -219,6 +220,12 @@ async function soak(adapter, redis) {
 const MiB = 2 ** 20;
 const mib = (bytes) => (bytes / MiB).toFixed(2);
 
+/** Least-squares heap growth in bytes per 100,000 requests over the samples from `from` requests on. */
+export function slopeFrom(samples, from) {
+  const points = samples.filter((s) => s.requests >= from).map((s) => ({ x: s.requests, y: s.heapUsed }));
+  return slope(points) * 100_000;
+}
+
 function renderMarkdown(meta, results) {
   const lines = [
     "# Soak: heap against requests",
@@ -226,22 +233,43 @@ function renderMarkdown(meta, results) {
     `${meta.date}; ${meta.machine}; Node ${meta.node}; Redis ${meta.redis}. ${meta.settings.requests.toLocaleString("en")} requests per adapter ` +
       `(${MIX.map(([k, share]) => `${Math.round(share * 100)}% ${k}`).join(", ")}), ${meta.settings.concurrency} concurrent, ` +
       `${meta.settings.sessions} returning visitors in rotation; heap sampled after \`gc()\` (twice, \`--expose-gc\`) every ` +
-      `${meta.settings.sampleEvery.toLocaleString("en")} requests. Slope: least squares over the samples after the first tenth (warm-up). ` +
-      "Every answer was checked (a returning visitor reads back exactly what its last write left).",
+      `${meta.settings.sampleEvery.toLocaleString("en")} requests. Slopes: least squares over the samples after the first tenth ` +
+      "(warm-up: JIT, pools, caches) and over the second half. Every answer was checked (a returning visitor reads back exactly " +
+      "what its last write left). req/s is context only: the machine is shared and the load generator runs on it too.",
     "",
-    "| adapter | requests | req/s | errors | heap at start (MiB) | after warm-up | at end | min–max after warm-up | slope (KiB per 100k requests) | bytes kept per request | Redis commands per request |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| adapter | requests | req/s | wrong answers | heap at start (MiB) | after warm-up | at end | min–max after warm-up | slope after warm-up (KiB per 100k requests) | slope, second half | bytes kept per request (second half) | Redis commands per request |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results) {
     const commands = Object.values(r.commands).reduce((s, n) => s + n, 0);
+    const late = slopeFrom(r.samples, r.requests / 2);
     lines.push(
       `| ${r.adapter} | ${r.requests.toLocaleString("en")} | ${Math.round(r.rps)} | ${r.errors} | ${mib(r.heapStart)} | ` +
         `${mib(r.heapAfterWarmup)} | ${mib(r.heapEnd)} | ${mib(r.heapMin)}–${mib(r.heapMax)} | ` +
-        `${(r.slopeBytesPer100k / 1024).toFixed(1)} | ${(r.slopeBytesPer100k / 100_000).toFixed(3)} | ${(commands / r.requests).toFixed(3)} |`,
+        `${(r.slopeBytesPer100k / 1024).toFixed(1)} | ${(late / 1024).toFixed(1)} | ${(late / 100_000).toFixed(3)} | ` +
+        `${(commands / r.requests).toFixed(3)} |`,
     );
   }
   lines.push("", `Reproduce: \`${meta.command}\`. The plot is [soak.svg](soak.svg).`, "");
   return lines.join("\n");
+}
+
+/** Writes the markdown table and the plot for `meta` and `results`. */
+function render(meta, results) {
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "soak-results.json"), `${JSON.stringify({ meta, results }, null, 2)}\n`);
+  writeFileSync(join(outDir, "soak-results.md"), renderMarkdown(meta, results));
+  writeFileSync(join(outDir, "soak.svg"), renderSoakChart(meta, results));
+  log(
+    `wrote ${["soak-results.json", "soak-results.md", "soak.svg"].map((f) => relative(root, join(outDir, f))).join(", ")}`,
+  );
+}
+
+if (process.argv.includes("--render")) {
+  // Only re-renders the table and the plot from the results already written.
+  const { meta, results } = JSON.parse(readFileSync(join(outDir, "soak-results.json"), "utf8"));
+  render(meta, results);
+  process.exit(0);
 }
 
 const redis = await startRedis();
@@ -267,13 +295,7 @@ try {
       "npm run soak",
     ].join(" "),
   };
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "soak-results.json"), `${JSON.stringify({ meta, results }, null, 2)}\n`);
-  writeFileSync(join(outDir, "soak-results.md"), renderMarkdown(meta, results));
-  writeFileSync(join(outDir, "soak.svg"), renderSoakChart(meta, results));
-  log(
-    `wrote ${["soak-results.json", "soak-results.md", "soak.svg"].map((f) => relative(root, join(outDir, f))).join(", ")}`,
-  );
+  render(meta, results);
   const failed = results.filter((r) => r.errors > 0);
   if (failed.length > 0) {
     for (const r of failed) log(`${r.adapter}: ${r.errors} wrong answers, e.g. ${r.firstErrors.join("; ")}`);
