@@ -22,7 +22,18 @@ const TOP = 104;
 const MIN_WIDTH = 900;
 const LABELS = 118;
 
-function esc(text) {
+/** The opening lines of a chart: the `<svg>` element, its title and a white background. */
+export function svgStart(width, height, title) {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      `font-family="system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" font-size="12" role="img">`,
+    `<title>${esc(title)}</title>`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+  ];
+}
+
+/** `text` escaped for SVG text and attributes. */
+export function esc(text) {
   return String(text).replace(
     /[&<>"]/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c],
@@ -63,14 +74,12 @@ export function renderChart(a) {
   const panelsBottom = TOP + a.scenarios.length * (PLOT + PANEL_GAP) - PANEL_GAP;
   const footerY = panelsBottom + LABELS;
   const height = footerY + 58;
-  const out = [];
-  const o = (s) => out.push(s);
-  o(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
-      `font-family="system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" font-size="12" role="img">`,
+  const out = svgStart(
+    width,
+    height,
+    "sessile benchmark: requests per second relative to each framework without sessions",
   );
-  o("<title>sessile benchmark: requests per second relative to each framework without sessions</title>");
-  o(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
+  const o = (s) => out.push(s);
   o(
     `<text x="${LEFT}" y="26" font-size="16" font-weight="600">Requests per second relative to the same framework without sessions</text>`,
   );

@@ -8,13 +8,14 @@
 // BENCH_QUIET (wait before each run until the machine's busy share is below this, 0.25; 1 = never
 // wait), BENCH_QUIET_MAX (seconds to wait at most, 10), BENCH_NODE_ARGS (extra node flags for the apps, e.g. "--cpu-prof --cpu-prof-dir=.bench-tmp/prof").
 
-import { fork } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { running, startApp } from "./app-process.js";
 import { renderChart } from "./chart.js";
 import { CONTENDERS, SCENARIOS } from "./contenders.js";
+import { envList, envNumber } from "./env.js";
 import { load } from "./load.js";
 import { cpuSeconds, foreignShare, snapshot, waitForQuiet } from "./machine.js";
 import { measureSession, preflight, seedSessions, syntheticCookies } from "./probe.js";
@@ -23,24 +24,6 @@ import { analyse, renderMarkdown } from "./report.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
-
-function envNumber(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number`);
-  return value;
-}
-
-function envList(name) {
-  const raw = process.env[name];
-  return raw
-    ? raw
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : null;
-}
 
 const settings = {
   duration: envNumber("BENCH_DURATION", 3),
@@ -79,55 +62,6 @@ function versionOf(pkg) {
 
 function log(message) {
   process.stdout.write(`${message}\n`);
-}
-
-/** Processes to kill if the runner is interrupted. */
-const running = new Set();
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, () => {
-    for (const kill of running) kill();
-    process.exit(130);
-  });
-}
-
-/** Starts a contender's app in its own process; resolves to `{ port, stop() }`. */
-function startApp(contender, redisUrl) {
-  const child = fork(join(here, "server.js"), [contender.id], {
-    cwd: root,
-    env: { ...process.env, REDIS_URL: redisUrl, NODE_ENV: "production" },
-    execArgv: nodeArgs,
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const kill = () => child.kill("SIGKILL");
-  running.add(kill);
-  const exited = new Promise((resolve) => child.once("exit", resolve)).then(() => running.delete(kill));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error("the app did not start within 20 s"));
-    }, 20_000);
-    const early = (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the app exited with code ${code} before it listened`));
-    };
-    child.once("exit", early);
-    child.once("message", (message) => {
-      clearTimeout(timer);
-      if (message.error) {
-        reject(new Error(message.error));
-        return;
-      }
-      child.off("exit", early);
-      resolve({
-        port: message.port,
-        pid: child.pid,
-        async stop() {
-          if (child.exitCode === null) child.kill("SIGTERM");
-          await exited;
-        },
-      });
-    });
-  });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -213,7 +147,7 @@ async function main() {
         if (entry.status === "failed" || entry.status === "unavailable") continue;
         let app;
         try {
-          app = await startApp(contender, redis.url);
+          app = await startApp(contender.id, redis.url, nodeArgs);
         } catch (error) {
           entry.status = "unavailable";
           entry.reason = String(error instanceof Error ? error.message : error).split("\n")[0];

@@ -87,12 +87,12 @@ describe("createSessions() options", () => {
     [
       "idleTimeout 0",
       { idleTimeout: 0 },
-      /^sessile: idleTimeout must be a whole number of seconds at least 1 or null, got 0$/,
+      /^sessile: idleTimeout must be a whole number of seconds from 1 to 3153600000 or null, got 0$/,
     ],
     [
       "a negative idleTimeout",
       { idleTimeout: -5 },
-      /^sessile: idleTimeout must be a whole number of seconds at least 1 or null, got -5$/,
+      /^sessile: idleTimeout must be a whole number of seconds from 1 to 3153600000 or null, got -5$/,
     ],
     [
       "a fractional idleTimeout",
@@ -126,6 +126,30 @@ describe("createSessions() options", () => {
     ],
     ["a fractional touchInterval", { touchInterval: 0.5 }, /^sessile: touchInterval must be a whole number/],
     [
+      "an idleTimeout over 100 years",
+      { idleTimeout: 100 * 365 * DAY + 1 },
+      /^sessile: idleTimeout must be a whole number of seconds from 1 to 3153600000 or null, got 3153600001$/,
+    ],
+    [
+      "a serializer whose stringify gives no string",
+      { serializer: { stringify: () => 42, parse: JSON.parse } },
+      /^sessile: serializer\.stringify failed on a sample session \(sessile: serializer\.stringify must return a non-empty string/,
+    ],
+    [
+      "a serializer whose parse does not give the payload back",
+      { serializer: { stringify: JSON.stringify, parse: () => ({ v: 1, c: 1, m: {} }) } },
+      /^sessile: serializer\.parse\(serializer\.stringify\(payload\)\) must give back the payload/,
+    ],
+    [
+      "a generateId that throws",
+      {
+        generateId: () => {
+          throw new Error("no entropy");
+        },
+      },
+      /^sessile: generateId threw \(no entropy\); it must return a new id$/,
+    ],
+    [
       "touchInterval equal to idleTimeout",
       { idleTimeout: 60, touchInterval: 60 },
       /^sessile: touchInterval \(60\) must be below idleTimeout \(60\), or sessions would expire between refreshes$/,
@@ -143,7 +167,7 @@ describe("createSessions() options", () => {
     [
       "absoluteTimeout 0",
       { absoluteTimeout: 0 },
-      /^sessile: absoluteTimeout must be a whole number of seconds at least 1 or null, got 0$/,
+      /^sessile: absoluteTimeout must be a whole number of seconds from 1 to 3153600000 or null, got 0$/,
     ],
     [
       "a fractional absoluteTimeout",
@@ -176,14 +200,14 @@ describe("createSessions() options", () => {
       /^sessile: cookie\.maxAge must be a whole number/,
     ],
     [
-      "maxPayloadBytes 63",
-      { maxPayloadBytes: 63 },
-      /^sessile: maxPayloadBytes must be a whole number of bytes from 64 to 536870912, got 63$/,
+      "maxPayloadBytes 255",
+      { maxPayloadBytes: 255 },
+      /^sessile: maxPayloadBytes must be a whole number of bytes from 256 to 536870912, got 255$/,
     ],
     [
       "maxPayloadBytes over 512 MiB",
       { maxPayloadBytes: 512 * 1024 * 1024 + 1 },
-      /^sessile: maxPayloadBytes must be a whole number of bytes from 64 to 536870912, got 536870913$/,
+      /^sessile: maxPayloadBytes must be a whole number of bytes from 256 to 536870912, got 536870913$/,
     ],
     [
       "a null maxPayloadBytes",
@@ -293,7 +317,7 @@ describe("createSessions() options", () => {
     ["cookie.maxAge of 1 second", { cookie: { maxAge: 1 } }],
     ["cookie.maxAge of exactly 400 days", { cookie: { maxAge: 400 * DAY } }],
     ["cookie.maxAge null", { cookie: { maxAge: null } }],
-    ["maxPayloadBytes 64", { maxPayloadBytes: 64 }],
+    ["maxPayloadBytes 256", { maxPayloadBytes: 256 }],
     ["maxPayloadBytes of 512 MiB", { maxPayloadBytes: 512 * 1024 * 1024 }],
     ["a generateId of 22 base64url characters", { generateId: () => `${"A-_z".repeat(5)}09` }],
     ["a generateId of 256 base64url characters", { generateId: () => "a".repeat(256) }],
@@ -393,6 +417,16 @@ describe("createSessions() cookie options", () => {
       "a __Secure- name without secure",
       { name: "__Secure-s" },
       /^sessile: a "__Secure-" cookie name requires cookie\.secure: true$/,
+    ],
+    [
+      "a __secure- name in lower case without secure (browsers match the prefix in any case)",
+      { name: "__secure-s" },
+      /^sessile: a "__Secure-" cookie name requires cookie\.secure: true$/,
+    ],
+    [
+      "a __HOST- name in upper case with a path",
+      { name: "__HOST-s", secure: true, path: "/app" },
+      /^sessile: a "__Host-" cookie name requires/,
     ],
     [
       "an unknown priority",

@@ -419,9 +419,9 @@ describe("Session", () => {
     });
 
     it("a second time after a failed first commit writes nothing either", async () => {
-      const sessions = f.sessions({ maxPayloadBytes: 64 });
+      const sessions = f.sessions({ maxPayloadBytes: 256 });
       const s = await sessions.load(undefined);
-      s.data.big = "x".repeat(100);
+      s.data.big = "x".repeat(300);
       await expect(sessions.commit(s)).rejects.toMatchObject({ code: "payload-too-large" });
       expect(await sessions.commit(s)).toEqual({ setCookie: undefined, vary: false, repeated: true });
       expect(await f.log.shapes()).toEqual([]);

@@ -1,4 +1,5 @@
 import { DEFAULTS } from "./defaults.js";
+import { MAX_COOKIE_AGE } from "./limits.js";
 import { checkBoolean, checkWholeOrNull, invalid, rejectUnknownKeys } from "./validate.js";
 
 /** How the session cookie is written. */
@@ -46,9 +47,6 @@ export interface ResolvedCookieOptions {
   readonly partitioned: boolean;
   readonly priority: "low" | "medium" | "high" | undefined;
 }
-
-/** Browsers cap cookie lifetimes at 400 days (RFC 6265bis); a larger value is usually milliseconds. */
-export const MAX_COOKIE_AGE: number = 400 * 24 * 60 * 60;
 
 const COOKIE_KEYS: readonly string[] = [
   "name",
@@ -120,12 +118,14 @@ function checkBrowserRules(c: ResolvedCookieOptions): void {
     );
   }
   if (c.partitioned && c.secure !== true) throw invalid("cookie.partitioned requires cookie.secure: true");
-  if (c.name.startsWith("__Host-") && (c.secure !== true || c.path !== "/" || c.domain !== undefined)) {
+  // Browsers match the prefixes case-insensitively, and silently drop a cookie that breaks their rules.
+  const name = c.name.toLowerCase();
+  if (name.startsWith("__host-") && (c.secure !== true || c.path !== "/" || c.domain !== undefined)) {
     throw invalid(
       'a "__Host-" cookie name requires cookie.secure: true, cookie.path "/" and no cookie.domain',
     );
   }
-  if (c.name.startsWith("__Secure-") && c.secure !== true) {
+  if (name.startsWith("__secure-") && c.secure !== true) {
     throw invalid('a "__Secure-" cookie name requires cookie.secure: true');
   }
 }

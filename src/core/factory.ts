@@ -2,7 +2,7 @@ import { debuglog } from "node:util";
 import { serializeClearCookie, serializeCookie } from "./cookie.js";
 import { messageOf, SessionError } from "./errors.js";
 import { nowSeconds } from "./expiry.js";
-import { checkGeneratedId, digestId } from "./id.js";
+import { customId, digestId } from "./id.js";
 import { type LoadContext, loadState } from "./load.js";
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from "./options.js";
 import { cookieMaxAge, mayWrite, planCookie, planWrite } from "./plan.js";
@@ -92,7 +92,7 @@ function checkTimeoutFor(opts: ResolvedOptions): (seconds: number | null) => voi
 function contextsFor(opts: ResolvedOptions): { load: LoadContext; write: WriteContext } {
   const report = createReporter(opts.cookie.name, opts.onInvalid);
   const newId = () => {
-    const id = opts.customId ? checkGeneratedId(opts.generateId()) : opts.generateId();
+    const id = opts.customId ? customId(opts.generateId) : opts.generateId();
     return { id, key: digestId(id) };
   };
   return {

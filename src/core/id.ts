@@ -32,6 +32,21 @@ export function checkGeneratedId(id: unknown): string {
   return id;
 }
 
+/** An id from a custom `generateId`: its failures become `SessionError`s, and the id is checked. */
+export function customId(generateId: () => unknown): string {
+  let id: unknown;
+  try {
+    id = generateId();
+  } catch (error) {
+    throw new SessionError(
+      "invalid-option",
+      `sessile: generateId threw (${error instanceof Error ? error.message : String(error)}); it must return a new id`,
+      { cause: error },
+    );
+  }
+  return checkGeneratedId(id);
+}
+
 /**
  * The store key for an id: the first 132 bits of its SHA-256 digest, base64url (22 characters), so no
  * key, `SCAN` or `MONITOR` line shows a usable cookie value. 132 bits keep collisions out of reach

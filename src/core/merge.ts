@@ -14,6 +14,11 @@ export interface MergeResult {
 
 type Json = unknown;
 
+/** A record's own value for `key`; never one inherited from Object.prototype ("toString"). */
+function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 function same(a: Json, b: Json): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
@@ -38,7 +43,7 @@ function mergeData(
   const data: Record<string, unknown> = {};
   const keys: string[] = [];
   for (const key of new Set([...Object.keys(theirs), ...Object.keys(mine), ...Object.keys(base)])) {
-    const { value, clash } = pick(base[key], mine[key], theirs[key]);
+    const { value, clash } = pick(own(base, key), own(mine, key), own(theirs, key));
     if (clash) keys.push(key);
     if (value !== undefined) data[key] = value;
   }
@@ -68,9 +73,9 @@ function mergeFlash(
     ...Object.keys(mine ?? {}),
     ...Object.keys(base ?? {}),
   ])) {
-    const b = base?.[queue] ?? [];
-    const m = mine?.[queue] ?? [];
-    const t = theirs?.[queue] ?? [];
+    const b = own(base, queue) ?? [];
+    const m = own(mine, queue) ?? [];
+    const t = own(theirs, queue) ?? [];
     const mineKept = keptPrefix(b, m);
     const theirsKept = keptPrefix(b, t);
     const survivors = mineKept === b.length && theirsKept === b.length ? b : [];

@@ -1,7 +1,9 @@
 import { type CookieOptions, type ResolvedCookieOptions, resolveCookie } from "./cookie-options.js";
 import { DEFAULTS } from "./defaults.js";
-import { checkGeneratedId, generateSessionId } from "./id.js";
-import type { Serializer } from "./payload.js";
+import { messageOf } from "./errors.js";
+import { customId, generateSessionId } from "./id.js";
+import { MAX_DURATION, MIN_PAYLOAD_BYTES } from "./limits.js";
+import { decodePayload, encodePayload, type Serializer, type SessionRecord } from "./payload.js";
 import { safeJson } from "./safe-json.js";
 import type { SessionStore } from "./store.js";
 import type { ConflictDetails, InvalidDetails, InvalidReason, ResponseInfo } from "./types.js";
@@ -174,7 +176,37 @@ function resolveSerializer(serializer: unknown): Serializer {
   ) {
     throw invalid("serializer must be an object with stringify(value) and parse(text) functions");
   }
+  probeSerializer(s as Serializer);
   return s as Serializer;
+}
+
+/**
+ * Round-trips a sample session through a custom serializer once, so one that cannot give back what it
+ * was given fails here, not on the first request after sessions were stored with it.
+ */
+function probeSerializer(serializer: Serializer): void {
+  const sample: SessionRecord = {
+    revision: 1,
+    createdAt: 1_700_000_000,
+    timeout: 1200,
+    expires: 1_700_001_200,
+    data: { text: "héllo ✓", n: 1, nested: { list: [1, "two", null, true] } },
+    flash: { "": ["saved"] },
+    csrf: "token",
+    cookieAge: undefined,
+  };
+  let text: string;
+  try {
+    text = encodePayload(serializer, sample, 65536);
+  } catch (error) {
+    throw invalid(`serializer.stringify failed on a sample session (${messageOf(error)})`);
+  }
+  const back = decodePayload(serializer, text, sample.createdAt);
+  if (!back.ok || JSON.stringify(back.record) !== JSON.stringify(sample)) {
+    throw invalid(
+      "serializer.parse(serializer.stringify(payload)) must give back the payload; it did not for a sample session",
+    );
+  }
 }
 
 interface Timeouts {
@@ -185,12 +217,13 @@ interface Timeouts {
 }
 
 function resolveTimeouts(options: SessionOptions): Timeouts {
-  const idleTimeout = checkWholeOrNull(options.idleTimeout, "idleTimeout", DEFAULTS.idleTimeout, { min: 1 });
+  const range = { min: 1, max: MAX_DURATION };
+  const idleTimeout = checkWholeOrNull(options.idleTimeout, "idleTimeout", DEFAULTS.idleTimeout, range);
   const absoluteTimeout = checkWholeOrNull(
     options.absoluteTimeout,
     "absoluteTimeout",
     DEFAULTS.absoluteTimeout,
-    { min: 1 },
+    range,
   );
   const touchInterval = checkWhole(options.touchInterval, "touchInterval", DEFAULTS.touchInterval, {
     min: 0,
@@ -224,7 +257,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   const secrets = resolveSecrets(options.secret);
   const timeouts = resolveTimeouts(options);
   const generateId = checkFunction(options.generateId, "generateId");
-  if (generateId !== undefined) checkGeneratedId(generateId());
+  if (generateId !== undefined) customId(generateId);
   return Object.freeze({
     store,
     secrets,
@@ -240,7 +273,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     generateId: generateId ?? generateSessionId,
     customId: generateId !== undefined,
     maxPayloadBytes: checkWhole(options.maxPayloadBytes, "maxPayloadBytes", DEFAULTS.maxPayloadBytes, {
-      min: 64,
+      min: MIN_PAYLOAD_BYTES,
       max: 512 * 1024 * 1024,
       unit: "bytes",
     }),

@@ -1,4 +1,6 @@
 import { SessionError } from "./errors.js";
+import { MAX_COOKIE_AGE, MAX_DURATION, MAX_NESTING, nestsDeeperThan } from "./limits.js";
+import { safeJson } from "./safe-json.js";
 
 /**
  * What is kept in the store for one session, as serialized. This file is the one owner of the
@@ -50,6 +52,18 @@ export interface SessionRecord {
 /** A decoded payload, or the reason it is unusable. */
 export type DecodeResult = { ok: true; record: SessionRecord } | { ok: false; message: string };
 
+/**
+ * Whether a payload could nest too deeply: JSON needs at least two characters per level, so a short
+ * JSON text cannot (the check then costs nothing on the hot path); other serializers are always checked.
+ */
+function mayNestTooDeeply(serializer: Serializer, text: string): boolean {
+  return serializer !== safeJson || text.length >= 2 * MAX_NESTING;
+}
+
+function tooDeep(data: unknown, flash: unknown): boolean {
+  return nestsDeeperThan(data, MAX_NESTING - 1) || nestsDeeperThan(flash, MAX_NESTING - 1);
+}
+
 /** Latest plausible creation time: a minute of clock skew between servers is tolerated. */
 const CLOCK_SKEW = 60;
 
@@ -79,7 +93,7 @@ export function encodePayload(serializer: Serializer, record: SessionRecord, max
   if (record.flash !== undefined) payload.f = record.flash;
   if (record.csrf !== undefined) payload.k = record.csrf;
   if (record.cookieAge !== undefined) payload.a = record.cookieAge;
-  let text: string;
+  let text: unknown;
   try {
     text = serializer.stringify(payload);
   } catch (error) {
@@ -87,6 +101,18 @@ export function encodePayload(serializer: Serializer, record: SessionRecord, max
       "serialize-failed",
       "sessile: the session data could not be serialized; keep it to JSON values (no cycles, BigInt or functions)",
       { cause: error },
+    );
+  }
+  if (typeof text !== "string" || text.length === 0) {
+    throw new SessionError(
+      "serialize-failed",
+      "sessile: serializer.stringify must return a non-empty string (Redis stores text; sessile counts its bytes)",
+    );
+  }
+  if (mayNestTooDeeply(serializer, text) && tooDeep(record.data, record.flash)) {
+    throw new SessionError(
+      "serialize-failed",
+      `sessile: the session data nests objects or arrays more than ${MAX_NESTING - 1} levels deep; store it flatter`,
     );
   }
   if (overLimit(text, maxBytes)) {
@@ -103,13 +129,13 @@ function isTimestamp(value: unknown): value is number {
 }
 
 /** Why the fields of a parsed payload are unusable, or `null` when they are fine. */
-function fieldProblem(p: Record<string, unknown>, now: number): string | null {
+function fieldProblem(p: Record<string, unknown>, now: number, nesting: boolean): string | null {
   const { r, c, t, x, m, f, k, a } = p;
   if (r !== undefined && (typeof r !== "number" || !Number.isSafeInteger(r) || r < 0)) {
     return "the stored revision is not a whole number";
   }
   if (!isTimestamp(c) || c > now + CLOCK_SKEW) return "the stored creation time is impossible";
-  if (t !== undefined && !isTimestamp(t)) return "the stored timeout is not a positive integer";
+  if (t !== undefined && (!isTimestamp(t) || t > MAX_DURATION)) return "the stored timeout is out of range";
   if ((t === undefined) !== (x === undefined)) return "the stored timeout and expiry disagree";
   if (x !== undefined && (!isTimestamp(x) || x < c || x > now + (t as number) + CLOCK_SKEW)) {
     return "the stored expiry is impossible";
@@ -119,9 +145,10 @@ function fieldProblem(p: Record<string, unknown>, now: number): string | null {
     return "the stored flash queues are malformed";
   }
   if (k !== undefined && typeof k !== "string") return "the stored CSRF token is malformed";
-  if (a !== undefined && (typeof a !== "number" || !Number.isSafeInteger(a) || a < 0)) {
-    return "the stored cookie max-age is malformed";
+  if (a !== undefined && (typeof a !== "number" || !Number.isSafeInteger(a) || a < 0 || a > MAX_COOKIE_AGE)) {
+    return "the stored cookie max-age is out of range";
   }
+  if (nesting && tooDeep(m, f)) return "the stored data nests too deeply to be written back";
   return null;
 }
 
@@ -135,7 +162,7 @@ export function decodePayload(serializer: Serializer, text: string, now: number)
   }
   if (!isPlainRecord(value) || value.v !== 1)
     return { ok: false, message: "the stored payload is not a version 1 session" };
-  const problem = fieldProblem(value, now);
+  const problem = fieldProblem(value, now, mayNestTooDeeply(serializer, text));
   if (problem !== null) return { ok: false, message: problem };
   const p = value as unknown as StoredPayload;
   return {

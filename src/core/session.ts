@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { MAX_COOKIE_AGE } from "./cookie-options.js";
 import { SessionError } from "./errors.js";
+import { MAX_COOKIE_AGE, MAX_DURATION } from "./limits.js";
 import { isPlainRecord } from "./payload.js";
 import { needWrite, type SessionState } from "./state.js";
 import type { SessionData } from "./types.js";
@@ -27,6 +27,23 @@ export interface FlashOptions {
   queue?: string;
   /** Add the message even if the queue already holds an equal one. @default true */
   allowDuplicate?: boolean;
+}
+
+/** The stored payload's parse drops these keys everywhere (prototype pollution), so no queue may use them. */
+const RESERVED_QUEUES: readonly string[] = ["__proto__", "constructor", "prototype"];
+
+function checkQueue(queue: unknown): void {
+  if (typeof queue !== "string" || RESERVED_QUEUES.includes(queue)) {
+    throw new SessionError(
+      "invalid-argument",
+      'sessile: a flash queue name must be a string other than "__proto__", "constructor" and "prototype"',
+    );
+  }
+}
+
+/** A queue by its own name only: "toString" is a queue like any other, never Object.prototype's. */
+function queueOf(flash: Record<string, unknown[]> | undefined, queue: string): unknown[] | undefined {
+  return flash !== undefined && Object.hasOwn(flash, queue) ? flash[queue] : undefined;
 }
 
 /** A stored session's cookie is re-sent on this response; a session not stored has none to re-send. */
@@ -126,7 +143,7 @@ export class Session<Data = SessionData> {
    * absolute timeout applies). Persists, and extends the expiry on this request.
    */
   adjustTimeout(seconds: number | null): void {
-    checkDuration(seconds, "adjustTimeout", Number.MAX_SAFE_INTEGER);
+    checkDuration(seconds, "adjustTimeout", MAX_DURATION);
     this.#engine.checkTimeout(seconds);
     const state = this.#state;
     state.timeout = seconds;
@@ -161,10 +178,11 @@ export class Session<Data = SessionData> {
   /** Queues a message for a later request (e.g. across a redirect). */
   flash(message: unknown, options: FlashOptions = {}): void {
     const { queue = DEFAULT_QUEUE, allowDuplicate = true } = options;
+    checkQueue(queue);
     const state = this.#state;
     needWrite(state, "if-changed");
     state.flash ??= {};
-    const messages = state.flash[queue] ?? [];
+    const messages = queueOf(state.flash, queue) ?? [];
     state.flash[queue] = messages;
     const text = JSON.stringify(message);
     if (allowDuplicate || !messages.some((m) => JSON.stringify(m) === text)) messages.push(message);
@@ -172,13 +190,15 @@ export class Session<Data = SessionData> {
 
   /** The messages of a queue, left in place. */
   peekFlash(queue: string = DEFAULT_QUEUE): unknown[] {
-    return [...(this.#state.flash?.[queue] ?? [])];
+    checkQueue(queue);
+    return [...(queueOf(this.#state.flash, queue) ?? [])];
   }
 
   /** The messages of a queue, removed from it. */
   popFlash(queue: string = DEFAULT_QUEUE): unknown[] {
+    checkQueue(queue);
     const state = this.#state;
-    const messages = state.flash?.[queue];
+    const messages = queueOf(state.flash, queue);
     if (messages === undefined || state.flash === undefined) return [];
     needWrite(state, "if-changed");
     delete state.flash[queue];
