@@ -14,6 +14,8 @@ export interface MergeResult {
 
 type Json = unknown;
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** A record's own value for `key`; never one inherited from Object.prototype ("toString"). */
 function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
   return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
@@ -66,6 +68,7 @@ function mergeFlash(
   base: Record<string, unknown[]> | undefined,
   mine: Record<string, unknown[]> | undefined,
   theirs: Record<string, unknown[]> | undefined,
+  minePopped: ReadonlySet<string>,
 ): Record<string, unknown[]> | undefined {
   const out: Record<string, unknown[]> = {};
   for (const queue of new Set([
@@ -76,7 +79,9 @@ function mergeFlash(
     const b = own(base, queue) ?? [];
     const m = own(mine, queue) ?? [];
     const t = own(theirs, queue) ?? [];
-    const mineKept = keptPrefix(b, m);
+    // This request knows what it popped; the other side's pops show as a queue that no longer starts
+    // with the base's messages (a pop and an identical push are indistinguishable, and equivalent).
+    const mineKept = minePopped.has(queue) ? 0 : keptPrefix(b, m);
     const theirsKept = keptPrefix(b, t);
     const survivors = mineKept === b.length && theirsKept === b.length ? b : [];
     const messages = [...survivors, ...t.slice(theirsKept), ...m.slice(mineKept)];
@@ -87,11 +92,16 @@ function mergeFlash(
 
 /**
  * Merges this request's session (`mine`) onto the newer stored one (`theirs`), with what this request
- * read as the base. Data merges by top-level key; flash queues as queues; the CSRF token, the session's
+ * read as the base; `minePopped` names the flash queues this request popped. Data merges by top-level key; flash queues as queues; the CSRF token, the session's
  * own timeout and cookie Max-Age like data keys. The creation time is the stored one, the expiry the
  * later of the two (so neither request shortens what the other extended), the revision the next one.
  */
-export function mergeRecords(base: SessionRecord, mine: SessionRecord, theirs: SessionRecord): MergeResult {
+export function mergeRecords(
+  base: SessionRecord,
+  mine: SessionRecord,
+  theirs: SessionRecord,
+  minePopped: ReadonlySet<string> = NONE,
+): MergeResult {
   const { data, keys } = mergeData(base.data, mine.data, theirs.data);
   const settings: MergedSetting[] = [];
   const field = <T>(name: MergedSetting, b: T, m: T, t: T): T => {
@@ -109,7 +119,7 @@ export function mergeRecords(base: SessionRecord, mine: SessionRecord, theirs: S
       timeout,
       expires,
       data,
-      flash: mergeFlash(base.flash, mine.flash, theirs.flash),
+      flash: mergeFlash(base.flash, mine.flash, theirs.flash, minePopped),
       csrf: field("csrf", base.csrf, mine.csrf, theirs.csrf),
       cookieAge: field("cookieMaxAge", base.cookieAge, mine.cookieAge, theirs.cookieAge),
     },

@@ -201,6 +201,7 @@ export class Session<Data = SessionData> {
     const messages = queueOf(state.flash, queue);
     if (messages === undefined || state.flash === undefined) return [];
     needWrite(state, "if-changed");
+    (state.popped ??= new Set()).add(queue);
     delete state.flash[queue];
     if (Object.keys(state.flash).length === 0) state.flash = undefined;
     return messages;

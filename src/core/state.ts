@@ -74,6 +74,8 @@ export interface SessionState {
   standing: Standing;
   /** For a superseded session: the rotated key, so a logout can end what it was rotated to. */
   rotatedKey: string | null;
+  /** Flash queues this request popped, for a merge with a concurrent write (`null` until one is). */
+  popped: Set<string> | null;
   /** `commit()` has run (or is running) for this session. */
   committed: boolean;
 }
@@ -103,6 +105,7 @@ export function freshState(
     presented,
     standing: "usable",
     rotatedKey: null,
+    popped: null,
     committed: false,
   };
 }
@@ -125,6 +128,7 @@ export function loadedState(stored: StoredSession, record: SessionRecord, rotate
     presented: true,
     standing: "usable",
     rotatedKey: null,
+    popped: null,
     committed: false,
   };
 }

@@ -1,5 +1,6 @@
 import { describe } from "vitest";
 import type { ClientKind } from "../helpers/clients.js";
+import { concurrencyCases } from "./cases-concurrency.js";
 import { cookieCases } from "./cases-cookies.js";
 import { faultCases } from "./cases-faults.js";
 import { lifecycleCases } from "./cases-lifecycle.js";
@@ -13,7 +14,7 @@ export interface BehaviourSpecOptions {
 }
 
 /** Every case file, in the order its cases run; a new concept's cases go in a file of their own, added here. */
-const CASES: readonly SpecCases[] = [visitorCases, lifecycleCases, cookieCases, faultCases];
+const CASES: readonly SpecCases[] = [visitorCases, lifecycleCases, cookieCases, concurrencyCases, faultCases];
 
 /**
  * The behaviour every adapter must show, written once: each case drives the app over HTTP with a cookie

@@ -16,6 +16,8 @@ export interface RequestOptions {
   /** Sent instead of the jar's cookies. */
   cookie?: string;
   headers?: Record<string, string>;
+  /** Store the reply's cookies in the jar (default); `false` leaves that to {@link Browser.absorb}. */
+  store?: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export class Browser {
     });
     const text = await response.text();
     const setCookies = response.headers.getSetCookie();
-    for (const line of setCookies) this.#store(line);
+    if (options.store !== false) for (const line of setCookies) this.#store(line);
     return {
       status: response.status,
       headers: response.headers,
@@ -70,6 +72,11 @@ export class Browser {
       setCookie: (name) => setCookies.find((line) => line.startsWith(`${name}=`)),
       json: <T>() => JSON.parse(text) as T,
     };
+  }
+
+  /** Stores a reply's cookies as if it had just arrived (to play replies back in a chosen order). */
+  absorb(reply: Reply): void {
+    for (const line of reply.setCookies) this.#store(line);
   }
 
   #store(line: string): void {

@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
-import { createSessions, type SessionOptions, type SessionStore, type Sessions } from "../../src/index.js";
+import {
+  type ConflictDetails,
+  createSessions,
+  type SessionOptions,
+  type SessionStore,
+  type Sessions,
+} from "../../src/index.js";
 import type { ClientKind } from "../helpers/clients.js";
 import { CommandLog } from "../helpers/command-log.js";
 import { spawnRedis, type TestRedis } from "../helpers/redis-server.js";
@@ -61,6 +67,8 @@ export interface SpecFixture {
   readonly browser: Browser;
   /** The pause before each write of the `session` factory's store, in ms; 0 at the start of each test. */
   readonly delay: { ms: number };
+  /** What the `session` factory's `onConflict` heard in this test. */
+  readonly conflicts: ConflictDetails[];
   /** The adapter's app builder, for a case that needs an app with other options. */
   readonly makeApp: MakeApp;
   /** The factories the app is built from, with `overrides` on the `session` factory. */
@@ -80,9 +88,10 @@ export type SpecCases = (fx: SpecFixture) => void;
  */
 export function useSpecFixture(makeApp: MakeApp, client: ClientKind): SpecFixture {
   const delay = { ms: 0 };
+  const conflicts: ConflictDetails[] = [];
   let prefix: string;
   // The hooks below fill in the rest before any test runs.
-  const fx = { delay, makeApp, factories, signIn, startLog } as {
+  const fx = { delay, conflicts, makeApp, factories, signIn, startLog } as {
     -readonly [K in keyof SpecFixture]: SpecFixture[K];
   };
 
@@ -92,6 +101,7 @@ export function useSpecFixture(makeApp: MakeApp, client: ClientKind): SpecFixtur
         store: delayedWrites(fx.store, delay),
         secret: [SECRET, OLD_SECRET],
         allowCookie: refusesPublicCaching,
+        onConflict: (details) => conflicts.push(details),
         ...overrides,
       }),
       admin: createSessions({ store: fx.store, secret: SECRET, cookie: { name: "admin" } }),
@@ -129,6 +139,7 @@ export function useSpecFixture(makeApp: MakeApp, client: ClientKind): SpecFixtur
 
   beforeEach(async () => {
     delay.ms = 0;
+    conflicts.length = 0;
     fx.browser = new Browser(fx.app.url);
     await fx.log.take();
   });

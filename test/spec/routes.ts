@@ -21,6 +21,30 @@ export type Outcome =
 
 export type Route = (input: RouteInput) => Outcome | Promise<Outcome>;
 
+/** Requests waiting at a named barrier until `n` of them have arrived (each after its session loaded). */
+const barriers = new Map<string, { arrived: number; open: () => void; opened: Promise<void> }>();
+
+async function arrive(name: string | null, n: number): Promise<void> {
+  if (name === null || n <= 1) return;
+  let barrier = barriers.get(name);
+  if (barrier === undefined) {
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    barrier = { arrived: 0, open, opened };
+    barriers.set(name, barrier);
+  }
+  barrier.arrived++;
+  if (barrier.arrived >= n) {
+    barriers.delete(name);
+    barrier.open();
+  }
+  await barrier.opened;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 function json(body: unknown, status = 200, headers: Record<string, string> = {}): Outcome {
   return { type: "json", body, status, headers };
 }
@@ -100,6 +124,25 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   "/stream": ({ session }) => {
     session.data.streamed = true;
     return { type: "stream", chunks: ["first ", "second ", "third"] };
+  },
+  /**
+   * Concurrency: waits until `n` requests named `barrier` have loaded their sessions, then `after` ms,
+   * then does `op` (`write` of every `set.<key>` query value, `delete` of `key`, `login`, `logout`,
+   * `read`), so the spec chooses which requests overlap and in which order they commit.
+   */
+  "/race": async ({ session, query }) => {
+    await arrive(query.get("barrier"), Number(query.get("n") ?? 1));
+    await sleep(Number(query.get("after") ?? 0));
+    const op = query.get("op") ?? "write";
+    if (op === "login") {
+      session.regenerate();
+      session.data.user = query.get("user") ?? "ada";
+    } else if (op === "logout") await session.invalidate();
+    else if (op === "delete") delete session.data[query.get("key") ?? ""];
+    else if (op === "write") {
+      for (const [key, value] of query) if (key.startsWith("set.")) session.data[key.slice(4)] = value;
+    }
+    return json({ data: session.data, superseded: session.superseded });
   },
   "/end": ({ session }) => {
     session.data.ended = true;
