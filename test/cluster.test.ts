@@ -123,6 +123,23 @@ describe.each(CLUSTER_CLIENT_KINDS)("redisStore() on a Redis Cluster with %s", (
       expect(byKey.size).toBe(2);
     });
 
+    it("merges concurrent writes on one key, and a write racing regenerate() into the new session across nodes", async () => {
+      const book = new SessionBook(client.store);
+      const cookie = await book.create();
+      const [a, b] = [await book.sessions.load(cookie), await book.sessions.load(cookie)];
+      a.data.theme = "dark";
+      b.data.lang = "fr";
+      await Promise.all([book.sessions.commit(a), book.sessions.commit(b)]);
+      const [c, login] = [await book.sessions.load(cookie), await book.sessions.load(cookie)];
+      login.regenerate();
+      const rotated = cookiePair((await book.sessions.commit(login)).setCookie);
+      c.data.late = true;
+      expect((await book.sessions.commit(c)).setCookie).toBeUndefined();
+      expect((await book.sessions.load(rotated)).data).toEqual({ views: 1, theme: "dark", lang: "fr", late: true });
+      expect((await book.sessions.load(cookie)).superseded).toBe(true);
+      await log.take();
+    });
+
     it("keeps every command single-key, with no MULTI, EXEC or RENAME, even when regenerate() crosses nodes", async () => {
       const book = new SessionBook(client.store);
       const transactions = ["multi", "exec", "rename", "renamenx"];
