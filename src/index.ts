@@ -6,7 +6,15 @@ export type { SessionOptions } from "./core/options.js";
 export type { Serializer, StoredPayload } from "./core/payload.js";
 export { safeJson } from "./core/safe-json.js";
 export { type FlashOptions, Session } from "./core/session.js";
-export type { ReplaceResult, SessionStore, UpdateResult } from "./core/store.js";
+export type {
+  IndexEntries,
+  IndexUpdate,
+  IndexUpdateResult,
+  ReplaceResult,
+  SessionStore,
+  UpdateResult,
+  UserIndexStore,
+} from "./core/store.js";
 export type {
   ConflictDetails,
   InvalidDetails,
@@ -14,5 +22,6 @@ export type {
   ResponseInfo,
   SessionData,
 } from "./core/types.js";
+export type { EndAllOptions, UserSessionInfo, UserSessions } from "./core/users.js";
 export { type MemoryStoreOptions, memoryStore } from "./stores/memory.js";
 export { type RedisLikeClient, type RedisStoreOptions, redisStore } from "./stores/redis.js";

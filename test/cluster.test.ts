@@ -135,7 +135,12 @@ describe.each(CLUSTER_CLIENT_KINDS)("redisStore() on a Redis Cluster with %s", (
       const rotated = cookiePair((await book.sessions.commit(login)).setCookie);
       c.data.late = true;
       expect((await book.sessions.commit(c)).setCookie).toBeUndefined();
-      expect((await book.sessions.load(rotated)).data).toEqual({ views: 1, theme: "dark", lang: "fr", late: true });
+      expect((await book.sessions.load(rotated)).data).toEqual({
+        views: 1,
+        theme: "dark",
+        lang: "fr",
+        late: true,
+      });
       expect((await book.sessions.load(cookie)).superseded).toBe(true);
       await log.take();
     });

@@ -94,6 +94,7 @@ async function commit(
       throw new Error("not used in plan tests");
     },
     checkTimeout() {},
+    checkBind() {},
   };
   await handler(new Session(state, engine));
   const plan: WritePlan = mayWrite(state) ? planWrite(state, opts, NOW, allowed) : { kind: "none" };

@@ -3,6 +3,7 @@ import { serializeClearCookie, serializeCookie } from "./cookie.js";
 import { messageOf, SessionError } from "./errors.js";
 import { nowSeconds } from "./expiry.js";
 import { customId, digestId } from "./id.js";
+import { MAX_DURATION } from "./limits.js";
 import { type LoadContext, loadState } from "./load.js";
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from "./options.js";
 import { cookieMaxAge, mayWrite, planCookie, planWrite } from "./plan.js";
@@ -12,6 +13,7 @@ import { signId } from "./signer.js";
 import { resetState, type SessionState } from "./state.js";
 import { storeCall } from "./store-call.js";
 import type { ResponseInfo, SessionData } from "./types.js";
+import { type UserSessions, userSessions } from "./users.js";
 import { carryOut, endSession, type WriteContext } from "./write.js";
 
 const log = debuglog("sessile");
@@ -44,6 +46,8 @@ export interface CommitResult {
 export interface Sessions<Data = SessionData> {
   /** The cookie this factory reads and writes. */
   readonly cookieName: string;
+  /** A user's sessions (those bound with `session.bindUser()`): list them, end one, all, or all but one. */
+  readonly users: UserSessions;
   /** Loads the session named by the request's `Cookie` header: at most one store command, none without a valid cookie. */
   load(cookieHeader: string | undefined): Promise<Session<Data>>;
   /**
@@ -105,8 +109,21 @@ function contextsFor(opts: ResolvedOptions): { load: LoadContext; write: WriteCo
       report,
       options: opts,
       reportConflict: createConflictReporter(opts.cookie.name, opts.onConflict),
+      index: {
+        absoluteTimeout: opts.absoluteTimeout,
+        maxSessionsPerUser: opts.maxSessionsPerUser,
+        stampLife: stampLifeOf(opts),
+      },
     },
   };
+}
+
+/**
+ * How long a revocation stamp must be kept: a session bound before it that never writes again ends by
+ * its idle (or absolute) timeout, and one that does write meets the stamp within `touchInterval`.
+ */
+function stampLifeOf(opts: ResolvedOptions): number {
+  return (opts.idleTimeout ?? opts.absoluteTimeout ?? MAX_DURATION) + opts.touchInterval;
 }
 
 /** Plans and carries out the write; `allowed` is false when no cookie may be sent. */
@@ -148,10 +165,19 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
     },
     save: (state) => persist(opts, ctx.write, state, true),
     checkTimeout: checkTimeoutFor(opts),
+    checkBind() {
+      if (opts.store.users === undefined) {
+        throw new SessionError(
+          "invalid-option",
+          "sessile: bindUser() needs a store that keeps user indexes (store.users), as redisStore() and memoryStore() do",
+        );
+      }
+    },
   };
 
   return {
     cookieName: opts.cookie.name,
+    users: userSessions({ store: opts.store, serializer: opts.serializer, stampLife: stampLifeOf(opts) }),
 
     async load(header) {
       return new Session<Data>(await loadState(ctx.load, header, nowSeconds()), engine);

@@ -18,6 +18,12 @@ export const MAX_DURATION: number = 100 * 365 * 24 * 60 * 60;
  */
 export const MAX_NESTING = 64;
 
+/** The longest user id `bindUser()` takes. */
+export const MAX_USER_ID_LENGTH = 256;
+
+/** The largest device record `bindUser()` takes, as JSON bytes: it is personal data, keep it small. */
+export const MAX_META_BYTES = 1024;
+
 /** The smallest `maxPayloadBytes`: room for a session's own fields (times, revision, CSRF token) and some data. */
 export const MIN_PAYLOAD_BYTES = 256;
 

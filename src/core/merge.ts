@@ -1,7 +1,7 @@
 import type { SessionRecord } from "./payload.js";
 
 /** The fields besides `data` that a merge can find both requests changed. */
-export type MergedSetting = "csrf" | "timeout" | "cookieMaxAge";
+export type MergedSetting = "csrf" | "timeout" | "cookieMaxAge" | "user";
 
 /** A three-way merge of one request's session onto a newer stored one. */
 export interface MergeResult {
@@ -122,6 +122,7 @@ export function mergeRecords(
       flash: mergeFlash(base.flash, mine.flash, theirs.flash, minePopped),
       csrf: field("csrf", base.csrf, mine.csrf, theirs.csrf),
       cookieAge: field("cookieMaxAge", base.cookieAge, mine.cookieAge, theirs.cookieAge),
+      user: field("user", base.user, mine.user, theirs.user),
     },
     keys,
     settings,

@@ -78,6 +78,12 @@ export interface SessionOptions {
   generateId?: () => string;
   /** Largest payload written or accepted, in bytes; larger payloads throw before any Redis command. @default 65536 */
   maxPayloadBytes?: number;
+  /**
+   * Most sessions one user may have (`session.bindUser()`): a new binding past it ends the user's sessions
+   * that would end soonest (the least recently used). `null` = no limit.
+   * @default null
+   */
+  maxSessionsPerUser?: number | null;
 }
 
 /** Options after defaults and validation. */
@@ -99,6 +105,7 @@ export interface ResolvedOptions {
   readonly generateId: () => string;
   readonly customId: boolean;
   readonly maxPayloadBytes: number;
+  readonly maxSessionsPerUser: number | null;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -119,6 +126,7 @@ const OPTION_KEYS: readonly string[] = [
   "serializer",
   "generateId",
   "maxPayloadBytes",
+  "maxSessionsPerUser",
 ];
 const STORE_METHODS = ["get", "create", "update", "destroy", "replace"] as const;
 
@@ -276,6 +284,11 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
       min: MIN_PAYLOAD_BYTES,
       max: 512 * 1024 * 1024,
       unit: "bytes",
+    }),
+    maxSessionsPerUser: checkWholeOrNull(options.maxSessionsPerUser, "maxSessionsPerUser", null, {
+      min: 1,
+      max: 10000,
+      unit: "sessions",
     }),
   });
 }

@@ -1,5 +1,12 @@
 import { SessionError } from "./errors.js";
-import { MAX_COOKIE_AGE, MAX_DURATION, MAX_NESTING, nestsDeeperThan } from "./limits.js";
+import {
+  MAX_COOKIE_AGE,
+  MAX_DURATION,
+  MAX_META_BYTES,
+  MAX_NESTING,
+  MAX_USER_ID_LENGTH,
+  nestsDeeperThan,
+} from "./limits.js";
 import { safeJson } from "./safe-json.js";
 
 /**
@@ -25,6 +32,8 @@ export interface StoredPayload {
   k?: string;
   /** This session's own cookie Max-Age in seconds (`0` = browser-session cookie), absent when the default applies. */
   a?: number;
+  /** The user the session is bound to: id, when bound (seconds since the epoch), the app's device record. */
+  u?: { i: string; b: number; d?: Record<string, unknown> };
 }
 
 /** Turns the stored payload into a string and back. The default is JSON that cannot pollute prototypes. */
@@ -47,6 +56,17 @@ export interface SessionRecord {
   readonly csrf: string | undefined;
   /** The session's own cookie Max-Age (`0` = browser-session cookie), `undefined` for the default. */
   readonly cookieAge: number | undefined;
+  /** The user the session is bound to (`session.bindUser()`), absent when it is not. */
+  readonly user?: UserBinding | undefined;
+}
+
+/** A session's binding to a user. */
+export interface UserBinding {
+  readonly id: string;
+  /** When it was bound, seconds since the epoch (a revocation stamp ends sessions bound before it). */
+  readonly boundAt: number;
+  /** The app's record about the device (personal data; at most {@link MAX_META_BYTES} as JSON). */
+  readonly meta?: Record<string, unknown> | undefined;
 }
 
 /** A decoded payload, or the reason it is unusable. */
@@ -93,6 +113,10 @@ export function encodePayload(serializer: Serializer, record: SessionRecord, max
   if (record.flash !== undefined) payload.f = record.flash;
   if (record.csrf !== undefined) payload.k = record.csrf;
   if (record.cookieAge !== undefined) payload.a = record.cookieAge;
+  if (record.user !== undefined) {
+    payload.u = { i: record.user.id, b: record.user.boundAt };
+    if (record.user.meta !== undefined) payload.u.d = record.user.meta;
+  }
   let text: unknown;
   try {
     text = serializer.stringify(payload);
@@ -124,6 +148,18 @@ export function encodePayload(serializer: Serializer, record: SessionRecord, max
   return text;
 }
 
+/** Whether a user id is one sessile can bind: 1 to 256 characters. */
+export function isUserId(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= MAX_USER_ID_LENGTH;
+}
+
+function isBinding(u: unknown): boolean {
+  if (!isPlainRecord(u) || !isUserId(u.i) || !isTimestamp(u.b)) return false;
+  return (
+    u.d === undefined || (isPlainRecord(u.d) && Buffer.byteLength(JSON.stringify(u.d)) <= MAX_META_BYTES)
+  );
+}
+
 function isTimestamp(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
 }
@@ -149,6 +185,7 @@ function fieldProblem(p: Record<string, unknown>, now: number, nesting: boolean)
     return "the stored cookie max-age is out of range";
   }
   if (nesting && tooDeep(m, f)) return "the stored data nests too deeply to be written back";
+  if (p.u !== undefined && !isBinding(p.u)) return "the stored user binding is malformed";
   return null;
 }
 
@@ -176,6 +213,7 @@ export function decodePayload(serializer: Serializer, text: string, now: number)
       flash: p.f,
       csrf: p.k,
       cookieAge: p.a,
+      user: p.u === undefined ? undefined : { id: p.u.i, boundAt: p.u.b, meta: p.u.d },
     },
   };
 }

@@ -123,6 +123,8 @@ export function land(state: SessionState, { payload, at }: Landing, configuredMa
   if (state.write === "always") state.write = "if-changed";
   state.refresh = "when-due";
   state.identity = "keep";
+  state.indexedAs = state.user?.id;
+  state.rebound = false;
   if (where.origin === "forwarded") state.cookie = "keep";
   else if (at?.origin === "created") state.cookie = "send";
   else if (payload.extends && cookieMaxAge(state, configuredMaxAge) !== null) state.cookie = "send";

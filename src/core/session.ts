@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { SessionError } from "./errors.js";
-import { MAX_COOKIE_AGE, MAX_DURATION } from "./limits.js";
-import { isPlainRecord } from "./payload.js";
+import { MAX_COOKIE_AGE, MAX_DURATION, MAX_META_BYTES } from "./limits.js";
+import { isPlainRecord, isUserId } from "./payload.js";
 import { needWrite, type SessionState } from "./state.js";
 import type { SessionData } from "./types.js";
 
@@ -10,6 +10,8 @@ export interface SessionEngine {
   invalidate(state: SessionState): Promise<void>;
   save(state: SessionState): Promise<void>;
   checkTimeout(seconds: number | null): void;
+  /** Throws unless the store keeps user indexes. */
+  checkBind(): void;
 }
 
 let readState: (session: Session<unknown>) => SessionState;
@@ -108,6 +110,51 @@ export class Session<Data = SessionData> {
     return this.#state.standing === "superseded";
   }
 
+  /**
+   * This session's handle: the digest its key is stored under, safe to show and to send to the browser
+   * (a "sign out this device" button). It cannot be turned into a cookie. `null` until stored.
+   */
+  get handle(): string | null {
+    return this.#state.stored?.key ?? null;
+  }
+
+  /** The user the session is bound to (`bindUser()`), or `null`. */
+  get userId(): string | null {
+    return this.#state.user?.id ?? null;
+  }
+
+  /**
+   * Binds the session to a user, so `sessions.users` can list and end it (on login, together with
+   * `regenerate()`). `meta` is the app's record about the device (a label, the user agent, an IP
+   * address): personal data, at most 1 KiB as JSON. Stored at commit; `invalidate()` unbinds.
+   */
+  bindUser(userId: string, meta?: Record<string, unknown>): void {
+    if (!isUserId(userId)) {
+      throw new SessionError(
+        "invalid-argument",
+        "sessile: bindUser(userId) takes a non-empty string of at most 256 characters",
+      );
+    }
+    if (
+      meta !== undefined &&
+      (!isPlainRecord(meta) || Buffer.byteLength(JSON.stringify(meta)) > MAX_META_BYTES)
+    ) {
+      throw new SessionError(
+        "invalid-argument",
+        `sessile: bindUser(userId, meta) takes a plain object of at most ${MAX_META_BYTES} bytes as JSON for meta`,
+      );
+    }
+    this.#engine.checkBind();
+    const state = this.#state;
+    state.user = {
+      id: userId,
+      boundAt: Math.floor(Date.now() / 1000),
+      meta: meta === undefined ? undefined : structuredClone(meta),
+    };
+    state.rebound = true;
+    needWrite(state, "always");
+  }
+
   /** `true` until the session is stored. */
   get isNew(): boolean {
     return this.#state.stored === null;
@@ -201,7 +248,8 @@ export class Session<Data = SessionData> {
     const messages = queueOf(state.flash, queue);
     if (messages === undefined || state.flash === undefined) return [];
     needWrite(state, "if-changed");
-    (state.popped ??= new Set()).add(queue);
+    state.popped ??= new Set();
+    state.popped.add(queue);
     delete state.flash[queue];
     if (Object.keys(state.flash).length === 0) state.flash = undefined;
     return messages;

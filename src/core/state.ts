@@ -1,4 +1,4 @@
-import type { SessionRecord } from "./payload.js";
+import type { SessionRecord, UserBinding } from "./payload.js";
 
 /**
  * What the commit must do about the payload:
@@ -65,6 +65,12 @@ export interface SessionState {
   timeout: number | null;
   /** This session's own cookie Max-Age (`0` = browser-session cookie), `undefined` for the default. */
   cookieAge: number | undefined;
+  /** The user it is bound to, `undefined` for none. */
+  user: UserBinding | undefined;
+  /** The user whose index holds the stored session (the binding it was loaded or last written with). */
+  indexedAs: string | undefined;
+  /** `bindUser()` was called since the last write: the index must learn of it. */
+  rebound: boolean;
   write: WriteNeed;
   refresh: RefreshNeed;
   identity: IdentityNeed;
@@ -98,6 +104,9 @@ export function freshState(
     createdAt: now,
     timeout: idleTimeout,
     cookieAge: undefined,
+    user: undefined,
+    indexedAs: undefined,
+    rebound: false,
     write: "none",
     refresh: "when-due",
     identity: "keep",
@@ -120,6 +129,9 @@ export function loadedState(stored: StoredSession, record: SessionRecord, rotate
     createdAt: record.createdAt,
     timeout: record.timeout,
     cookieAge: record.cookieAge,
+    user: record.user,
+    indexedAs: record.user?.id,
+    rebound: false,
     write: "none",
     refresh: "when-due",
     identity: "keep",
@@ -166,14 +178,15 @@ export function recordOf(state: SessionState, expires: number | null): SessionRe
     flash: state.flash,
     csrf: state.csrf,
     cookieAge: state.cookieAge,
+    user: state.user,
   };
 }
 
-/** No data key with a defined value, no flash message and no CSRF token. */
+/** No data key with a defined value, no flash message, no CSRF token and no user binding. */
 export function isEmpty(state: SessionState): boolean {
   // JSON drops undefined values, so `data.returnTo = undefined` alone must not create a session.
   for (const key in state.data) if (state.data[key] !== undefined) return false;
-  return state.flash === undefined && state.csrf === undefined;
+  return state.flash === undefined && state.csrf === undefined && state.user === undefined;
 }
 
 /**
@@ -189,4 +202,5 @@ export function adoptRecord(state: SessionState, record: SessionRecord): void {
   state.createdAt = record.createdAt;
   state.timeout = record.timeout;
   state.cookieAge = record.cookieAge;
+  state.user = record.user;
 }

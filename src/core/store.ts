@@ -15,6 +15,50 @@ export interface ReplaceResult {
   readonly previous: string | null;
 }
 
+/** One change to a user's index of sessions (a sorted set of session key digests scored by deadline). */
+export interface IndexUpdate {
+  /** Now, in seconds since the epoch: members whose deadline has passed are pruned. */
+  readonly now: number;
+  /** A session to add (or whose deadline moves); `deadline` `null` = none (LRU mode without timeouts). */
+  readonly add?: { readonly member: string; readonly deadline: number | null };
+  /** A session to take out (the old key of a rotation, or a rebinding). */
+  readonly remove?: string;
+  /** Keep at most this many sessions: the ones that would end soonest (never `add`) are taken out and answered. */
+  readonly limit?: number;
+  /** Seconds the index must outlive a revocation stamp (the longest a session stamped out could live). */
+  readonly stampLife: number;
+}
+
+/** What an index update found. */
+export interface IndexUpdateResult {
+  /** Sessions taken out because the index was over `limit`; the caller ends them. */
+  readonly evicted: readonly string[];
+  /** The user's revocation stamp (seconds since the epoch), or `null`: sessions created before it must end. */
+  readonly stamp: number | null;
+}
+
+/** A user's index as read. */
+export interface IndexEntries {
+  /** Sessions whose deadline has not passed, with it (`null` = none). */
+  readonly members: readonly { readonly member: string; readonly deadline: number | null }[];
+  readonly stamp: number | null;
+}
+
+/**
+ * The optional part of a store that keeps user indexes, for `session.bindUser()` and `sessions.users`.
+ * Every operation touches one key (the index), so it runs on Redis Cluster beside the session keys.
+ */
+export interface UserIndexStore {
+  /** Applies one update atomically (Redis: one script call) and expires the index with its last session. */
+  updateIndex(key: string, update: IndexUpdate): Promise<IndexUpdateResult>;
+  /** The live members and the stamp. */
+  readIndex(key: string, now: number): Promise<IndexEntries>;
+  /** Takes members out (`ZREM`); answers how many were there. */
+  removeFromIndex(key: string, members: readonly string[]): Promise<number>;
+  /** Sets the revocation stamp, kept for `stampLife` seconds at least. */
+  stampIndex(key: string, stamp: number, stampLife: number): Promise<void>;
+}
+
 /**
  * Where sessions live. Keys passed in are digests of session ids (never the ids themselves); the
  * store adds its own prefix. Every operation touches one key, except `replace`, which touches two in
@@ -56,4 +100,6 @@ export interface SessionStore {
    * and reports a policy that never evicts keys without a TTL through `debuglog("sessile")`.
    */
   evictionPolicy?(): Promise<string | undefined>;
+  /** User indexes; without them `bindUser()` and `sessions.users` throw (the built-in stores have them). */
+  readonly users?: UserIndexStore;
 }

@@ -12,9 +12,18 @@ export interface SessionData {}
 
 /**
  * Why a presented session was not used: `"rotated"` when its cookie was replaced by a concurrent
- * `regenerate()` (the request gets an empty session that is not saved, and the cookie is left alone).
+ * `regenerate()` (the request gets an empty session that is not saved, and the cookie is left alone);
+ * `"revoked"` when the user's sessions were ended (`sessions.users.endAll(…, { revoke: true })`) after
+ * this one was bound.
  */
-export type InvalidReason = "bad-signature" | "not-found" | "expired" | "corrupt" | "vanished" | "rotated";
+export type InvalidReason =
+  | "bad-signature"
+  | "not-found"
+  | "expired"
+  | "corrupt"
+  | "vanished"
+  | "rotated"
+  | "revoked";
 
 /** What `onInvalid` is told besides the reason. Never contains ids, cookie values or secrets. */
 export interface InvalidDetails {
@@ -42,6 +51,6 @@ export interface ConflictDetails {
   readonly cookieName: string;
   /** Top-level `data` keys both requests changed to different values. */
   readonly keys: readonly string[];
-  /** Other fields both changed: the CSRF token, the session's own timeout or cookie Max-Age. */
-  readonly settings: readonly ("csrf" | "timeout" | "cookieMaxAge")[];
+  /** Other fields both changed: the CSRF token, the session's own timeout or cookie Max-Age, the user binding. */
+  readonly settings: readonly ("csrf" | "timeout" | "cookieMaxAge" | "user")[];
 }

@@ -4,7 +4,10 @@ import { land, type Payload, type WritePlan } from "./plan.js";
 import type { Reporter } from "./report.js";
 import { mergeAttempt, type SettleContext, type Settled, settle } from "./settle.js";
 import { resetState, type SessionState } from "./state.js";
+import type { ReplaceResult } from "./store.js";
 import { storeCall } from "./store-call.js";
+import { indexOpsFor } from "./user-index.js";
+import { afterIndex, endKey, type IndexContext, sendIndex, unindex } from "./write-index.js";
 
 /**
  * How long (seconds) a rotated key keeps its marker: requests of the same browser still carrying the old
@@ -14,7 +17,7 @@ import { storeCall } from "./store-call.js";
 export const ROTATION_GRACE = 60;
 
 /** What carrying out a plan needs besides the plan. */
-export interface WriteContext extends SettleContext {
+export interface WriteContext extends SettleContext, IndexContext {
   readonly idleTimeout: number | null;
   /** The configured cookie Max-Age (`cookie.maxAge`). */
   readonly cookieMaxAge: number | null;
@@ -32,9 +35,7 @@ export async function endSession(
   key: string,
   now: number,
 ): Promise<void> {
-  const previous = await storeCall("destroy", ctx.store.take(key));
-  const target = previous === null ? null : rotatedTo(previous);
-  if (target !== null) await storeCall("destroy", ctx.store.destroy(target));
+  await Promise.all([endKey(ctx.store, key), unindex(ctx, state.indexedAs, key)]);
   resetState(state, now, ctx.idleTimeout, "clear");
 }
 
@@ -91,10 +92,30 @@ async function rotate(
   const { id, key } = ctx.newId();
   const marker = rotationMarker(key);
   const { store } = ctx;
-  const replaced = await storeCall(
-    "regenerate",
-    store.replace(plan.oldKey, key, plan.text, plan.ttl, marker, ROTATION_GRACE),
+  const ops = indexOpsFor(
+    state,
+    { key, oldKey: plan.oldKey, expires: plan.expires, extends: true },
+    now,
+    ctx.index,
   );
+  const [replaced, indexed] = await Promise.all([
+    storeCall("regenerate", store.replace(plan.oldKey, key, plan.text, plan.ttl, marker, ROTATION_GRACE)),
+    sendIndex(ctx, ops),
+  ]);
+  await rotated(ctx, state, plan, now, { id, key, base, replaced });
+  if (state.stored?.key === key) await settleIndex(ctx, state, indexed, now);
+}
+
+/** Acts on what the old key held when the marker replaced it. */
+async function rotated(
+  ctx: WriteContext,
+  state: SessionState,
+  plan: Extract<WritePlan, { kind: "rotate" }>,
+  now: number,
+  { id, key, base, replaced }: { id: string; key: string; base: string; replaced: ReplaceResult },
+): Promise<void> {
+  const { store } = ctx;
+  const marker = rotationMarker(key);
   if (!replaced.created) throw collision();
   const { previous } = replaced;
   if (previous === null) {
@@ -140,6 +161,17 @@ async function forward(
   return afterSettled(ctx, state, await settle(ctx, state, now, attempt, base), now);
 }
 
+/** After a write landed: evictions over the limit end, and a revoked session ends here too. */
+async function settleIndex(
+  ctx: WriteContext,
+  state: SessionState,
+  results: Awaited<ReturnType<typeof sendIndex>>,
+  now: number,
+): Promise<void> {
+  if (results.length > 0 && (await afterIndex(ctx, state, results)))
+    resetState(state, now, ctx.idleTimeout, "clear");
+}
+
 /** Carries out a plan against the store: one round-trip, more only to resolve a concurrent write. */
 export async function carryOut(
   ctx: WriteContext,
@@ -153,32 +185,43 @@ export async function carryOut(
       return;
     case "create": {
       const { id, key } = ctx.newId();
-      if (!(await storeCall("create", store.create(key, plan.text, plan.ttl)))) throw collision();
-      return land(state, { payload: plan, at: { origin: "created", key, id } }, ctx.cookieMaxAge);
+      const ops = indexOpsFor(state, { key, expires: plan.expires, extends: true }, now, ctx.index);
+      const [created, indexed] = await Promise.all([
+        storeCall("create", store.create(key, plan.text, plan.ttl)),
+        sendIndex(ctx, ops),
+      ]);
+      if (!created) throw collision();
+      land(state, { payload: plan, at: { origin: "created", key, id } }, ctx.cookieMaxAge);
+      return settleIndex(ctx, state, indexed, now);
     }
     case "rotate":
       return rotate(ctx, state, plan, now);
     case "update": {
       const attempt = { key: plan.key, expected: plan.expected, payload: plan as Payload, forwarded: false };
-      const settled = await settle(ctx, state, now, attempt, plan.expected);
-      return afterSettled(ctx, state, settled, now);
+      const ops = indexOpsFor(
+        state,
+        { key: plan.key, expires: plan.expires, extends: plan.extends },
+        now,
+        ctx.index,
+      );
+      const [settled, indexed] = await Promise.all([
+        settle(ctx, state, now, attempt, plan.expected),
+        sendIndex(ctx, ops),
+      ]);
+      await afterSettled(ctx, state, settled, now);
+      return settled.status === "written" ? settleIndex(ctx, state, indexed, now) : undefined;
     }
-    case "destroy":
+    case "destroy": {
       if (plan.reason === "expired") {
         await storeCall("destroy", store.destroy(plan.key));
         return resetState(state, now, ctx.idleTimeout, "clear");
       }
-      return afterSettled(
-        ctx,
-        state,
-        await settle(
-          ctx,
-          state,
-          now,
-          { key: plan.key, expected: plan.expected, payload: null, forwarded: false },
-          plan.expected,
-        ),
-        now,
-      );
+      const attempt = { key: plan.key, expected: plan.expected, payload: null, forwarded: false };
+      const [settled] = await Promise.all([
+        settle(ctx, state, now, attempt, plan.expected),
+        unindex(ctx, state.indexedAs, plan.key),
+      ]);
+      return afterSettled(ctx, state, settled, now);
+    }
   }
 }

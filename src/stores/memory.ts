@@ -1,4 +1,5 @@
 import type { SessionStore } from "../core/store.js";
+import { memoryUserIndex } from "./memory-users.js";
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -76,5 +77,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       if (previous !== null) write(oldKey, marker, markerTtl);
       return { created, previous };
     },
+    users: memoryUserIndex(),
   };
 }

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { SessionError, WrongTypeError } from "../core/errors.js";
 import type { SessionStore, UpdateResult } from "../core/store.js";
-import { type Commands, commandsFor, type RedisLikeClient } from "./redis-commands.js";
+import { commandsFor, type RedisLikeClient } from "./redis-commands.js";
+import { CAS, runScript } from "./redis-scripts.js";
+import { redisUserIndex } from "./redis-users.js";
 
 export type { IoRedisLike, NodeRedisLike, NodeRedisSetOptions, RedisLikeClient } from "./redis-commands.js";
 
@@ -22,20 +24,6 @@ export interface RedisStoreOptions {
    */
   timeout?: number;
 }
-
-/**
- * The compare-and-set of one session key: writes (or deletes) only if the key still holds the value
- * whose SHA-1 is ARGV[1]. Answers 1 when done, 0 when the key is gone, or the value it holds instead,
- * so a conflict costs no extra read. ARGV: expected digest, "S" (set) or "D" (delete), value, TTL or "".
- */
-const CAS_SCRIPT = `local current = redis.call('GET', KEYS[1])
-if not current then return 0 end
-if redis.sha1hex(current) ~= ARGV[1] then return current end
-if ARGV[2] == 'D' then redis.call('DEL', KEYS[1])
-elseif ARGV[4] == '' then redis.call('SET', KEYS[1], ARGV[3])
-else redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4]) end
-return 1`;
-const CAS_SHA = createHash("sha1").update(CAS_SCRIPT).digest("hex");
 
 function sha1(text: string): string {
   return createHash("sha1").update(text, "utf8").digest("hex");
@@ -72,16 +60,6 @@ function withDeadline<T>(operation: Promise<T>, seconds: number | undefined): Pr
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : "";
-}
-
-/** Runs the script by digest and loads it on `NOSCRIPT` (a fresh server, or a replica promoted by failover). */
-async function compareAndSet(redis: Commands, key: string, args: string[]): Promise<unknown> {
-  try {
-    return await redis.evalSha(CAS_SHA, key, args);
-  } catch (error) {
-    if (!errorText(error).startsWith("NOSCRIPT")) throw error;
-    return redis.eval(CAS_SCRIPT, key, args);
-  }
 }
 
 function updateResult(reply: unknown): UpdateResult {
@@ -134,7 +112,7 @@ export function redisStore(client: RedisLikeClient, options: RedisStoreOptions =
         value === null
           ? [sha1(expected), "D", "", ""]
           : [sha1(expected), "S", value, ttl === null ? "" : String(ttl)];
-      return updateResult(await bounded(compareAndSet(redis, prefix + key, args)));
+      return updateResult(await bounded(runScript(redis, CAS, prefix + key, args)));
     },
     async destroy(key) {
       await bounded(redis.del(prefix + key));
@@ -156,5 +134,6 @@ export function redisStore(client: RedisLikeClient, options: RedisStoreOptions =
       const policy = await bounded(redis.policy());
       return typeof policy === "string" ? policy : undefined;
     },
+    users: redisUserIndex((key, script, args) => bounded(runScript(redis, script, prefix + key, args))),
   };
 }

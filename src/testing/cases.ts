@@ -116,8 +116,109 @@ export const CHECKS: Readonly<Record<string, StoreCheck>> = {
   },
 };
 
+const now = () => Math.floor(Date.now() / 1000);
+
+function usersOf(store: SessionStore): NonNullable<SessionStore["users"]> {
+  assert.ok(store.users, "the store keeps no user indexes (store.users)");
+  return store.users;
+}
+
+/** The user-index contract, for stores that keep them (`store.users`). */
+export const USER_CHECKS: Readonly<Record<string, StoreCheck>> = {
+  "users: updateIndex() adds members with their deadlines and readIndex() gives them back": async (store) => {
+    const users = usersOf(store);
+    const key = freshKey();
+    const t = now();
+    await users.updateIndex(key, { now: t, add: { member: "a", deadline: t + 100 }, stampLife: 60 });
+    await users.updateIndex(key, { now: t, add: { member: "b", deadline: null }, stampLife: 60 });
+    await users.updateIndex(key, { now: t, add: { member: "a", deadline: t + 200 }, stampLife: 60 });
+    const { members, stamp } = await users.readIndex(key, t);
+    assert.deepEqual(
+      [...members].sort((x, y) => x.member.localeCompare(y.member)),
+      [
+        { member: "a", deadline: t + 200 },
+        { member: "b", deadline: null },
+      ],
+    );
+    assert.equal(stamp, null);
+  },
+  "users: members whose deadline has passed are pruned, on update and on read": async (store) => {
+    const users = usersOf(store);
+    const key = freshKey();
+    const t = now();
+    await users.updateIndex(key, { now: t - 100, add: { member: "old", deadline: t - 10 }, stampLife: 60 });
+    assert.deepEqual((await users.readIndex(key, t)).members, []);
+    await users.updateIndex(key, { now: t, add: { member: "new", deadline: t + 50 }, stampLife: 60 });
+    assert.deepEqual((await users.readIndex(key, t - 100)).members, [{ member: "new", deadline: t + 50 }]);
+  },
+  "users: remove and removeFromIndex() take members out": async (store) => {
+    const users = usersOf(store);
+    const key = freshKey();
+    const t = now();
+    for (const member of ["a", "b", "c"]) {
+      await users.updateIndex(key, { now: t, add: { member, deadline: t + 100 }, stampLife: 60 });
+    }
+    await users.updateIndex(key, {
+      now: t,
+      add: { member: "d", deadline: t + 100 },
+      remove: "a",
+      stampLife: 60,
+    });
+    assert.equal(await users.removeFromIndex(key, ["b", "zz"]), 1);
+    const members = (await users.readIndex(key, t)).members.map((m) => m.member).sort();
+    assert.deepEqual(members, ["c", "d"]);
+  },
+  "users: a limit evicts the sessions that end soonest, never the one just added": async (store) => {
+    const users = usersOf(store);
+    const key = freshKey();
+    const t = now();
+    await users.updateIndex(key, { now: t, add: { member: "late", deadline: t + 300 }, stampLife: 60 });
+    await users.updateIndex(key, { now: t, add: { member: "soon", deadline: t + 100 }, stampLife: 60 });
+    const result = await users.updateIndex(key, {
+      now: t,
+      add: { member: "added", deadline: t + 50 },
+      limit: 2,
+      stampLife: 60,
+    });
+    assert.deepEqual(result.evicted, ["soon"]);
+    const members = (await users.readIndex(key, t)).members.map((m) => m.member).sort();
+    assert.deepEqual(members, ["added", "late"]);
+  },
+  "users: a stamp is kept apart from the members and answered by every update and read": async (store) => {
+    const users = usersOf(store);
+    const key = freshKey();
+    const t = now();
+    await users.updateIndex(key, { now: t, add: { member: "a", deadline: t + 100 }, stampLife: 60 });
+    await users.stampIndex(key, t, 600);
+    assert.equal((await users.readIndex(key, t)).stamp, t);
+    const result = await users.updateIndex(key, {
+      now: t + 1,
+      add: { member: "b", deadline: t + 100 },
+      stampLife: 600,
+    });
+    assert.equal(result.stamp, t);
+    assert.deepEqual((await users.readIndex(key, t)).members.map((m) => m.member).sort(), ["a", "b"]);
+  },
+};
+
 /** The TTL contract, for stores whose backend can report TTLs. */
 export const TTL_CHECKS: Readonly<Record<string, TtlCheck>> = {
+  "users: an index expires with its last session, or never while one has no deadline": async (
+    store,
+    ttlOf,
+  ) => {
+    const users = usersOf(store);
+    const key = freshKey();
+    const t = now();
+    await users.updateIndex(key, { now: t, add: { member: "a", deadline: t + 100 }, stampLife: 60 });
+    await users.updateIndex(key, { now: t, add: { member: "b", deadline: t + 300 }, stampLife: 60 });
+    assertTtl(await ttlOf(key), 300);
+    await users.updateIndex(key, { now: t, add: { member: "c", deadline: null }, stampLife: 60 });
+    assert.equal(await ttlOf(key), -1);
+    await users.removeFromIndex(key, ["a", "b", "c"]);
+    await users.stampIndex(key, t, 500);
+    assertTtl(await ttlOf(key), 500);
+  },
   "create(), update() and replace() set the TTL they are given; the marker its own": async (store, ttlOf) => {
     const key = freshKey();
     const other = freshKey();

@@ -1,5 +1,5 @@
 import type { SessionStore } from "../core/store.js";
-import { CHECKS, TTL_CHECKS } from "./cases.js";
+import { CHECKS, TTL_CHECKS, USER_CHECKS } from "./cases.js";
 
 /** One check of the store contract; `run` rejects with an assertion error when the store breaks it. */
 export interface StoreConformanceCase {
@@ -27,10 +27,12 @@ export function storeConformanceCases(
   makeStore: () => SessionStore | Promise<SessionStore>,
   options: StoreConformanceOptions = {},
 ): StoreConformanceCase[] {
-  const cases: StoreConformanceCase[] = Object.entries(CHECKS).map(([name, check]) => ({
-    name,
-    run: async () => check(await makeStore()),
-  }));
+  const cases: StoreConformanceCase[] = Object.entries({ ...CHECKS, ...USER_CHECKS }).map(
+    ([name, check]) => ({
+      name,
+      run: async () => check(await makeStore()),
+    }),
+  );
   const { ttlOf } = options;
   if (ttlOf === undefined) return cases;
   return cases.concat(

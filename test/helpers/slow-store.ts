@@ -13,6 +13,7 @@ export function delayedWrites(store: SessionStore, delay: { ms: number }): Sessi
     get: (key) => store.get(key),
     destroy: (key) => store.destroy(key),
     take: (key) => store.take(key),
+    ...(store.users === undefined ? {} : { users: store.users }),
     async create(...args) {
       await pause();
       return store.create(...args);
@@ -36,4 +37,8 @@ export async function warmScripts(store: SessionStore): Promise<void> {
   const key = `warm-up-${Math.random().toString(36).slice(2)}`;
   await store.create(key, "warm", 10);
   await store.update(key, null, null, "warm");
+  const now = Math.floor(Date.now() / 1000);
+  await store.users?.updateIndex(key, { now, add: { member: "warm", deadline: now + 10 }, stampLife: 10 });
+  await store.users?.readIndex(key, now);
+  await store.users?.removeFromIndex(key, ["warm"]);
 }
