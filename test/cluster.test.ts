@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { indexKeyOf } from "../src/core/user-index.js";
 import { digestId } from "../src/index.js";
 import { storeConformanceCases } from "../src/testing/index.js";
 import { startCluster, type TestCluster } from "./helpers/cluster.js";
@@ -142,6 +143,36 @@ describe.each(CLUSTER_CLIENT_KINDS)("redisStore() on a Redis Cluster with %s", (
         late: true,
       });
       expect((await book.sessions.load(cookie)).superseded).toBe(true);
+      await log.take();
+    });
+
+    it("binds sessions to a user whose index sits on another node, and lists and ends them there", async () => {
+      const book = new SessionBook(client.store);
+      const userId = `ada-${prefix}@example.com`;
+      const devices: { cookie: string; handle: string }[] = [];
+      for (let i = 0; i < 6; i++) {
+        const s = await book.sessions.load(undefined);
+        s.data.views = 1;
+        s.bindUser(userId, { label: `device ${i}` });
+        devices.push({
+          cookie: cookiePair((await book.sessions.commit(s)).setCookie),
+          handle: s.handle ?? "",
+        });
+      }
+      const indexKey = prefix + indexKeyOf(userId);
+      const owners = await Promise.all(
+        devices.map(async (d) => cluster.ownerOf(keyOf((await book.sessions.load(d.cookie)).id))),
+      );
+      const indexOwner = await cluster.ownerOf(indexKey);
+      expect(owners.some((o) => o !== indexOwner)).toBe(true);
+      await log.take();
+      const [first, ...rest] = devices as [(typeof devices)[0], ...typeof devices];
+      const listed = await book.sessions.users.list(userId);
+      expect(listed.map((d) => d.handle).sort()).toEqual(devices.map((d) => d.handle).sort());
+      expect(await book.sessions.users.end(userId, first.handle)).toBe(true);
+      expect(await book.sessions.users.endAll(userId)).toBe(rest.length);
+      for (const d of devices) expect((await book.sessions.load(d.cookie)).isNew).toBe(true);
+      expect(await inspector.exists(indexKey)).toBe(0);
       await log.take();
     });
 

@@ -63,7 +63,7 @@ export interface SessionRecord {
 /** A session's binding to a user. */
 export interface UserBinding {
   readonly id: string;
-  /** When it was bound, seconds since the epoch (a revocation stamp ends sessions bound before it). */
+  /** When it was bound, milliseconds since the epoch (a revocation stamp ends sessions bound before it). */
   readonly boundAt: number;
   /** The app's record about the device (personal data; at most {@link MAX_META_BYTES} as JSON). */
   readonly meta?: Record<string, unknown> | undefined;

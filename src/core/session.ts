@@ -148,7 +148,7 @@ export class Session<Data = SessionData> {
     const state = this.#state;
     state.user = {
       id: userId,
-      boundAt: Math.floor(Date.now() / 1000),
+      boundAt: Date.now(),
       meta: meta === undefined ? undefined : structuredClone(meta),
     };
     state.rebound = true;

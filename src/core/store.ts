@@ -33,7 +33,7 @@ export interface IndexUpdate {
 export interface IndexUpdateResult {
   /** Sessions taken out because the index was over `limit`; the caller ends them. */
   readonly evicted: readonly string[];
-  /** The user's revocation stamp (seconds since the epoch), or `null`: sessions created before it must end. */
+  /** The user's revocation stamp (milliseconds since the epoch, so a login in the same second is told apart), or `null`: sessions bound before it must end. */
   readonly stamp: number | null;
 }
 
@@ -55,7 +55,7 @@ export interface UserIndexStore {
   readIndex(key: string, now: number): Promise<IndexEntries>;
   /** Takes members out (`ZREM`); answers how many were there. */
   removeFromIndex(key: string, members: readonly string[]): Promise<number>;
-  /** Sets the revocation stamp, kept for `stampLife` seconds at least. */
+  /** Sets the revocation stamp (milliseconds since the epoch), kept for `stampLife` seconds at least. */
   stampIndex(key: string, stamp: number, stampLife: number): Promise<void>;
 }
 

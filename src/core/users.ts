@@ -99,7 +99,7 @@ async function readSessions(
       refreshedAt:
         record.timeout === null || record.expires === null ? null : date(record.expires - record.timeout),
       expiresAt: deadline === null ? null : date(deadline),
-      boundAt: date(record.user.boundAt),
+      boundAt: new Date(record.user.boundAt),
       meta: record.user.meta,
       current: member === current,
     });
@@ -131,16 +131,16 @@ export function userSessions(ctx: UsersContext): UserSessions {
       const indexKey = indexKeyOf(checkUser(userId));
       const keep = options.except === undefined ? null : stateOf(options.except);
       const kept = keep?.stored?.key ?? null;
-      const now = nowSeconds();
       if (options.revoke === true) {
-        await storeCall("index", users.stampIndex(indexKey, now, ctx.stampLife));
+        const stamp = Date.now();
+        await storeCall("index", users.stampIndex(indexKey, stamp, ctx.stampLife));
         if (keep?.user !== undefined && keep.user.id === userId) {
-          keep.user = { ...keep.user, boundAt: now };
+          keep.user = { ...keep.user, boundAt: stamp };
           keep.rebound = true;
           keep.write = "always";
         }
       }
-      const { members } = await storeCall("index", users.readIndex(indexKey, now));
+      const { members } = await storeCall("index", users.readIndex(indexKey, nowSeconds()));
       const ending = members.map((m) => m.member).filter((member) => member !== kept);
       const [ended] = await Promise.all([
         Promise.all(ending.map((member) => endKey(ctx.store, member))),

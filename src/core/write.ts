@@ -102,8 +102,11 @@ async function rotate(
     storeCall("regenerate", store.replace(plan.oldKey, key, plan.text, plan.ttl, marker, ROTATION_GRACE)),
     sendIndex(ctx, ops),
   ]);
+  const user = state.user?.id;
   await rotated(ctx, state, plan, now, { id, key, base, replaced });
-  if (state.stored?.key === key) await settleIndex(ctx, state, indexed, now);
+  if (state.stored?.key === key) return settleIndex(ctx, state, indexed, now);
+  // The new key was dropped (a concurrent logout or rotation): so is the index member added for it.
+  if (ops.length > 0) await unindex(ctx, user, key);
 }
 
 /** Acts on what the old key held when the marker replaced it. */
@@ -208,8 +211,12 @@ export async function carryOut(
         settle(ctx, state, now, attempt, plan.expected),
         sendIndex(ctx, ops),
       ]);
+      const user = state.user?.id;
       await afterSettled(ctx, state, settled, now);
-      return settled.status === "written" ? settleIndex(ctx, state, indexed, now) : undefined;
+      if (settled.status === "written") return settleIndex(ctx, state, indexed, now);
+      // The session ended while this write was on its way: what the index update added goes again.
+      if (ops.length > 0) await unindex(ctx, user, plan.key);
+      return;
     }
     case "destroy": {
       if (plan.reason === "expired") {

@@ -31,7 +31,7 @@ export function memoryUserIndex(): UserIndexStore {
       const last = Math.max(
         0,
         ...(deadlines as number[]),
-        index.stamp === null ? 0 : index.stamp + stampLife,
+        index.stamp === null ? 0 : Math.ceil(index.stamp / 1000) + stampLife,
       );
       index.expiresAt = last > 0 ? last : null;
     }

@@ -26,7 +26,7 @@ return 1`);
 
 /**
  * One update of a user index (a sorted set of session key digests scored by deadline, "+inf" for none;
- * the revocation stamp is the member "!stamp" scored minus its time, so pruning never reaches it).
+ * the revocation stamp is the member "!stamp" scored minus its time in milliseconds, so pruning never reaches it).
  * ARGV: now, member to add or "", its score, member to remove or "", limit (0 = none), stamp life,
  * stamp to set or "". Prunes passed deadlines, evicts the soonest-ending members over the limit (never
  * the one added), and expires the index with its last session (or the stamp's life). Answers
@@ -57,7 +57,7 @@ if top[2] == 'inf' then
 else
   local at = 0
   if top[2] then at = tonumber(top[2]) end
-  if stamp then at = math.max(at, tonumber(ARGV[6]) - tonumber(stamp)) end
+  if stamp then at = math.max(at, tonumber(ARGV[6]) + math.ceil(-tonumber(stamp) / 1000)) end
   if at > 0 then redis.call('EXPIREAT', key, at) end
 end
 return {stamp or false, evicted}`);

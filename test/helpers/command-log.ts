@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
+import { CAS, INDEX_READ, INDEX_REMOVE, INDEX_UPDATE, type Script } from "../../src/stores/redis-scripts.js";
 import type { TopologyNode } from "./server-process.js";
 
 /** One command as the server saw it, e.g. `["SET", "sessile:abc", "{...}", "EX", "1200", "NX"]`. */
@@ -68,12 +69,13 @@ export class CommandLog {
 
 /**
  * `SET` with its condition, `GET` and expiry flags (`"SET NX EX"`, `"SET XX GET EX"`); the store's
- * compare-and-set script by what it asks for (`"CAS SET EX"`, `"CAS SET"`, `"CAS DEL"`, with `" (EVAL)"`
- * when it was sent as source because the server did not have it cached); other commands by name.
+ * compare-and-set script by what it asks for (`"CAS SET EX"`, `"CAS SET"`, `"CAS DEL"`), the user index
+ * scripts as `"INDEX"`, `"INDEX READ"`, `"INDEX REM"` (each with `" (EVAL)"` when it was sent as source
+ * because the server did not have it cached); other commands by name.
  */
 export function shape(command: Command): string {
   const [name = "", ...rest] = command;
-  if (name === "EVALSHA" || name === "EVAL") return casShape(name, rest);
+  if (name === "EVALSHA" || name === "EVAL") return scriptShape(name, rest);
   if (name !== "SET") return name;
   const flags = rest.slice(2).map((a) => a.toUpperCase());
   const condition = flags.find((f) => f === "NX" || f === "XX");
@@ -124,10 +126,27 @@ export class MultiNodeCommandLog {
   }
 }
 
-/** The compare-and-set call `EVALSHA sha 1 key expected mode value ttl` (or `EVAL script …`) as a shape. */
-function casShape(name: string, rest: readonly string[]): string {
-  const [, , , , mode, , ttl] = rest;
-  const action = mode === "D" ? "CAS DEL" : ttl ? "CAS SET EX" : "CAS SET";
+function casAction(mode: string | undefined, ttl: string | undefined): string {
+  if (mode === "D") return "CAS DEL";
+  return ttl ? "CAS SET EX" : "CAS SET";
+}
+
+/** The user index scripts by the shape they are shown as. */
+const INDEX_SCRIPTS: readonly [Script, string][] = [
+  [INDEX_UPDATE, "INDEX"],
+  [INDEX_READ, "INDEX READ"],
+  [INDEX_REMOVE, "INDEX REM"],
+];
+
+/**
+ * A script call as a shape: the compare-and-set `EVALSHA sha 1 key expected mode value ttl` (or
+ * `EVAL script …`) by what it asks for; a user index script by its name.
+ */
+function scriptShape(name: string, rest: readonly string[]): string {
+  const [sent = "", , , , mode, , ttl] = rest;
+  const known = (s: Script) => (name === "EVAL" ? s.source === sent : s.sha === sent);
+  const index = INDEX_SCRIPTS.find(([s]) => known(s));
+  const action = index ? index[1] : known(CAS) ? casAction(mode, ttl) : "SCRIPT";
   return name === "EVAL" ? `${action} (EVAL)` : action;
 }
 
