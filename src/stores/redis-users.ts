@@ -65,7 +65,15 @@ export function redisUserIndex(run: RunScript): UserIndexStore {
       return removed;
     },
     async stampIndex(key, stamp, stampLife) {
-      await update(key, [String(Math.floor(stamp / 1000)), "", "", "", "0", String(stampLife), String(stamp)]);
+      await update(key, [
+        String(Math.floor(stamp / 1000)),
+        "",
+        "",
+        "",
+        "0",
+        String(stampLife),
+        String(stamp),
+      ]);
     },
   };
 }
