@@ -230,6 +230,7 @@ describe("createSessions() options", () => {
       /^sessile: invalidateEmpty must be true or false, got null$/,
     ],
     ["cookieOnError as a string", { cookieOnError: "yes" }, /^sessile: cookieOnError must be true or false/],
+    ["degrade as a string", { degrade: "on" }, /^sessile: degrade must be true or false/],
     [
       "allowCookie that is not a function",
       { allowCookie: true },

@@ -7,6 +7,7 @@ export const DEFAULTS: {
   readonly detectChanges: boolean;
   readonly invalidateEmpty: boolean;
   readonly cookieOnError: boolean;
+  readonly degrade: boolean;
   readonly maxPayloadBytes: number;
   readonly cookie: {
     readonly name: string;
@@ -25,6 +26,7 @@ export const DEFAULTS: {
   detectChanges: true,
   invalidateEmpty: true,
   cookieOnError: true,
+  degrade: false,
   maxPayloadBytes: 65536,
   cookie: Object.freeze({
     name: "session",

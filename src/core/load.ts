@@ -20,6 +20,8 @@ export interface LoadContext {
   readonly absoluteTimeout: number | null;
   /** LRU mode is off: every stored session needs a deadline. */
   readonly redisTtl: boolean;
+  /** A failing store answers a degraded session instead of throwing. */
+  readonly degrade: boolean;
   readonly report: Reporter;
 }
 
@@ -59,6 +61,13 @@ async function discard(
   return freshState(now, ctx.idleTimeout, true);
 }
 
+/** A fresh session that is never saved and leaves the client's cookie alone. */
+function unsaved(ctx: LoadContext, now: number, standing: "superseded" | "degraded"): SessionState {
+  const state = freshState(now, ctx.idleTimeout, true, "keep");
+  state.standing = standing;
+  return state;
+}
+
 /**
  * The session of a request whose cookie a concurrent `regenerate()` has just rotated: empty, never
  * saved, and the cookie left alone, so this response can neither clear nor replace the new cookie that
@@ -69,16 +78,31 @@ function superseded(ctx: LoadContext, key: string, now: number): SessionState {
     "rotated",
     "the session cookie was replaced by a concurrent regenerate(); this request gets an unsaved session",
   );
-  const state = freshState(now, ctx.idleTimeout, true, "keep");
-  state.standing = "superseded";
+  const state = unsaved(ctx, now, "superseded");
   state.rotatedKey = key;
   return state;
+}
+
+/** The session of a request whose stored session the store could not load (the `degrade` option). */
+function degraded(ctx: LoadContext, now: number, error: StoreError): SessionState {
+  ctx.report("unavailable", `the store failed; this request gets a degraded session (${error.message})`);
+  return unsaved(ctx, now, "degraded");
+}
+
+/** The stored text, or the store's error when degrading is allowed. */
+async function readOrDegrade(ctx: LoadContext, key: string): Promise<string | null | undefined | StoreError> {
+  try {
+    return await readStored(ctx, key);
+  } catch (error) {
+    if (ctx.degrade && error instanceof StoreError) return error;
+    throw error;
+  }
 }
 
 /**
  * Loads the session the cookie header names: cookie → verified id → stored payload → state. A missing,
  * tampered, unknown, expired or corrupt session gives a fresh state (and `onInvalid` hears why); only a
- * failing store throws. At most one `GET`, plus a `DEL` for a stored value that cannot be used.
+ * failing store throws (or, with `degrade`, gives a degraded state). At most one `GET`, plus a `DEL` for a stored value that cannot be used.
  */
 export async function loadState(
   ctx: LoadContext,
@@ -94,7 +118,8 @@ export async function loadState(
     return freshState(now, ctx.idleTimeout, presented, "keep");
   }
   const key = digestId(verified.id);
-  const raw = await readStored(ctx, key);
+  const raw = await readOrDegrade(ctx, key);
+  if (raw instanceof StoreError) return degraded(ctx, now, raw);
   if (raw === undefined)
     return discard(ctx, key, now, "corrupt", "the session key holds a value of the wrong Redis type");
   if (raw === null) {

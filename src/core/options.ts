@@ -59,6 +59,14 @@ export interface SessionOptions {
    */
   cookieOnError?: boolean;
   /**
+   * When the store fails to load a presented session (Redis down, a timeout): `false` (the default) fails
+   * the request; `true` answers a degraded session instead (`session.degraded`): empty, anonymous,
+   * never saved, the client's cookie left alone; `save()`, `invalidate()` and `bindUser()` on it throw
+   * the store error. Use it only where serving signed-out pages beats failing them.
+   * @default false
+   */
+  degrade?: boolean;
+  /**
    * Called with the outgoing response; return `false` to refuse a cookie on it (for example a cacheable
    * response). A new session is then not persisted at all, so no orphan key is left.
    */
@@ -98,6 +106,7 @@ export interface ResolvedOptions {
   readonly invalidateEmpty: boolean;
   readonly cookie: ResolvedCookieOptions;
   readonly cookieOnError: boolean;
+  readonly degrade: boolean;
   readonly allowCookie: ((response: ResponseInfo) => boolean) | undefined;
   readonly onInvalid: ((reason: InvalidReason, details: InvalidDetails) => void) | undefined;
   readonly onConflict: ((details: ConflictDetails) => void) | undefined;
@@ -120,6 +129,7 @@ const OPTION_KEYS: readonly string[] = [
   "invalidateEmpty",
   "cookie",
   "cookieOnError",
+  "degrade",
   "allowCookie",
   "onInvalid",
   "onConflict",
@@ -274,6 +284,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     invalidateEmpty: checkBoolean(options.invalidateEmpty, "invalidateEmpty", DEFAULTS.invalidateEmpty),
     cookie: resolveCookie(options.cookie),
     cookieOnError: checkBoolean(options.cookieOnError, "cookieOnError", DEFAULTS.cookieOnError),
+    degrade: checkBoolean(options.degrade, "degrade", DEFAULTS.degrade),
     allowCookie: checkFunction(options.allowCookie, "allowCookie"),
     onInvalid: checkFunction(options.onInvalid, "onInvalid"),
     onConflict: checkFunction(options.onConflict, "onConflict"),

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { SessionError } from "./errors.js";
+import { SessionError, StoreError } from "./errors.js";
 import { MAX_COOKIE_AGE, MAX_DURATION, MAX_META_BYTES } from "./limits.js";
 import { isPlainRecord, isUserId } from "./payload.js";
 import { needWrite, type SessionState } from "./state.js";
@@ -111,6 +111,15 @@ export class Session<Data = SessionData> {
   }
 
   /**
+   * `true` when the store failed to load the presented session and the `degrade` option is on: the
+   * session is empty and anonymous, nothing is saved, the cookie is left alone, and `save()`,
+   * `invalidate()` and `bindUser()` throw the store error. Show signed-out pages only.
+   */
+  get degraded(): boolean {
+    return this.#state.standing === "degraded";
+  }
+
+  /**
    * This session's handle: the digest its key is stored under, safe to show and to send to the browser
    * (a "sign out this device" button). It cannot be turned into a cookie. `null` until stored.
    */
@@ -145,6 +154,7 @@ export class Session<Data = SessionData> {
       );
     }
     this.#engine.checkBind();
+    refuseDegraded(this.#state, "bindUser");
     const state = this.#state;
     state.user = {
       id: userId,
@@ -175,6 +185,7 @@ export class Session<Data = SessionData> {
    * empties `data`. Writing afterwards starts a fresh session with a new id.
    */
   async invalidate(): Promise<void> {
+    refuseDegraded(this.#state, "invalidate");
     await this.#engine.invalidate(this.#state);
   }
 
@@ -219,6 +230,7 @@ export class Session<Data = SessionData> {
 
   /** Writes the session now (for long-lived handlers); the commit then writes only what changed after. */
   async save(): Promise<void> {
+    refuseDegraded(this.#state, "save");
     await this.#engine.save(this.#state);
   }
 
@@ -276,4 +288,13 @@ export class Session<Data = SessionData> {
     const b = Buffer.from(expected);
     return a.length === b.length && timingSafeEqual(a, b);
   }
+}
+
+/** A degraded session cannot reach the store: what would need it fails as the load would have. */
+function refuseDegraded(state: SessionState, operation: string): void {
+  if (state.standing !== "degraded") return;
+  throw new StoreError(
+    operation,
+    new Error("the store was unavailable when this session was loaded (the degrade option)"),
+  );
 }

@@ -48,9 +48,11 @@ export interface StoredSession {
 /**
  * Whether the session can be saved: `"usable"`; or `"superseded"`, when the request carried a cookie
  * that a concurrent `regenerate()` has just replaced: the session is empty, nothing is saved and the
- * browser's cookie is left alone (the regenerating response sets the new one).
+ * browser's cookie is left alone (the regenerating response sets the new one); or `"degraded"`, when
+ * the store could not load the presented session and the `degrade` option is on: empty, never saved,
+ * the cookie left alone, and store operations on it refused.
  */
-export type Standing = "usable" | "superseded";
+export type Standing = "usable" | "superseded" | "degraded";
 
 /** Everything the factory tracks about one session during one request. Not part of the public API. */
 export interface SessionState {

@@ -23,7 +23,8 @@ export type InvalidReason =
   | "corrupt"
   | "vanished"
   | "rotated"
-  | "revoked";
+  | "revoked"
+  | "unavailable";
 
 /** What `onInvalid` is told besides the reason. Never contains ids, cookie values or secrets. */
 export interface InvalidDetails {

@@ -62,6 +62,46 @@ export function faultCases(fx: SpecFixture): void {
     });
   });
 
+  describe("the degrade option, with Redis not answering", () => {
+    it("serves a degraded, anonymous session, leaves the cookie alone and refuses store work", async () => {
+      const app = await fx.makeApp(fx.factories({ degrade: true }));
+      const browser = new Browser(app.url);
+      const pauser = new Redis(fx.redis.url, { lazyConnect: true });
+      try {
+        const signedIn = await browser.request("/write?user=ada");
+        expect(signedIn.setCookie("session")).toMatch(NEW_COOKIE);
+        const jar = { cookie: `session=${browser.cookie("session")}` };
+        await pauser.connect();
+        await pauser.call("CLIENT", "PAUSE", String(2 * COMMAND_TIMEOUT_MS + 500), "ALL");
+        const [standing, write, logout, visitor] = await Promise.all([
+          new Browser(app.url).request("/standing", jar),
+          new Browser(app.url).request("/write?user=mallory", jar),
+          new Browser(app.url).request("/logout", jar),
+          new Browser(app.url).request("/write?user=bob"),
+        ]);
+        // Never treated as signed in; the client's cookie is neither cleared nor replaced.
+        expect(standing.status).toBe(200);
+        expect(standing.json()).toEqual({ data: {}, isNew: true, degraded: true });
+        expect(standing.setCookies).toEqual([]);
+        // A change is not saved (the response says nothing about it); a logout cannot be done, so it fails.
+        expect(write.status).toBe(200);
+        expect(write.setCookies).toEqual([]);
+        expect(logout.status).toBeGreaterThanOrEqual(500);
+        expect(logout.setCookies).toEqual([]);
+        // A new visitor's write still needs the store: the request fails closed.
+        expect(visitor.status).toBeGreaterThanOrEqual(500);
+        expect(visitor.setCookies).toEqual([]);
+        await pauser.ping();
+        // Once Redis answers, the same cookie has its session back, untouched by the degraded requests.
+        const back = await new Browser(app.url).request("/standing", jar);
+        expect(back.json()).toEqual({ data: { user: "ada" }, isNew: false, degraded: false });
+      } finally {
+        pauser.disconnect();
+        await app.close();
+      }
+    });
+  });
+
   describe("Redis stopped mid-test", () => {
     it("fails requests with a 5xx and no Set-Cookie, then works again once Redis is back", async () => {
       const cookie = await fx.signIn();

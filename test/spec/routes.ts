@@ -62,6 +62,8 @@ export const HANDLER_ERROR = "handler failed on purpose";
  */
 export const ROUTES: Readonly<Record<string, Route>> = {
   "/read": ({ session }) => json({ data: session.data, isNew: session.isNew }),
+  "/standing": ({ session }) =>
+    json({ data: session.data, isNew: session.isNew, degraded: session.degraded }),
   "/write": ({ session, query }) => {
     for (const [key, value] of query) session.data[key] = value;
     return json({ data: session.data });
