@@ -1,6 +1,6 @@
 // The Fastify adapter without the global declaration of its `session` property: `sessile/fastify/bare`.
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
-import type { Sessions } from "../core/factory.js";
+import { type Sessions, setCookiesOf } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import { headerText, responseInfo, varyCookie } from "./node-response.js";
 
@@ -52,7 +52,7 @@ export const sessions: FastifyPluginAsync<FastifySessionsOptions> = Object.assig
         https: request.protocol === "https",
         response: responseInfo(reply),
       });
-      if (result.setCookie !== undefined) reply.header("set-cookie", result.setCookie);
+      for (const cookie of setCookiesOf(result)) reply.header("set-cookie", cookie);
       if (result.vary) reply.header("vary", varyCookie(headerText(reply.getHeader("vary"))));
       return payload;
     });

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { Sessions } from "../core/factory.js";
+import { type Sessions, setCookiesOf } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { ResponseInfo, SessionData } from "../core/types.js";
 import { varyCookie } from "./node-response.js";
@@ -68,16 +68,17 @@ export function sessions<Data = SessionData, Name extends string = "session">(
       https: isHttps(c),
       response: new HonoResponseInfo(c),
     });
-    if (result.setCookie === undefined && !result.vary) return;
+    const cookies = setCookiesOf(result);
+    if (cookies.length === 0 && !result.vary) return;
     try {
       // Editing the finished response's headers in place; c.header() would rebuild the response, which
       // @hono/node-server then streams the slow way (measured: 2-3x the cost of the whole request).
       const headers = c.res.headers;
-      if (result.setCookie !== undefined) headers.append("Set-Cookie", result.setCookie);
+      for (const cookie of cookies) headers.append("Set-Cookie", cookie);
       if (result.vary) headers.set("Vary", varyCookie(headers.get("Vary") ?? undefined));
     } catch {
       // Immutable headers (a Response passed through from fetch()): let Hono copy the response.
-      if (result.setCookie !== undefined) c.header("Set-Cookie", result.setCookie, { append: true });
+      for (const cookie of cookies) c.header("Set-Cookie", cookie, { append: true });
       if (result.vary) c.header("Vary", varyCookie(c.res.headers.get("Vary") ?? undefined));
     }
   };

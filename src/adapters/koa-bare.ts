@@ -2,7 +2,7 @@
 import { debuglog } from "node:util";
 import type { Middleware } from "koa";
 import { messageOf } from "../core/errors.js";
-import type { CommitResult, Sessions } from "../core/factory.js";
+import { type CommitResult, type Sessions, setCookiesOf } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { SessionData } from "../core/types.js";
 import { applyCommit, responseInfo, varyCookie } from "./node-response.js";
@@ -30,10 +30,11 @@ function carryOnError(error: unknown, result: CommitResult): void {
   if (typeof error !== "object" || error === null || !Object.isExtensible(error)) return;
   const carrier = error as { headers?: Record<string, string | string[]> };
   const headers = { ...carrier.headers };
-  if (result.setCookie !== undefined) {
+  const cookies = setCookiesOf(result);
+  if (cookies.length > 0) {
     const existing = headers["Set-Cookie"] ?? headers["set-cookie"] ?? [];
     delete headers["set-cookie"];
-    headers["Set-Cookie"] = [...(Array.isArray(existing) ? existing : [existing]), result.setCookie];
+    headers["Set-Cookie"] = [...(Array.isArray(existing) ? existing : [existing]), ...cookies];
   }
   if (result.vary) {
     const current = headers.Vary ?? headers.vary;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import type { CommitResult } from "../core/factory.js";
+import { type CommitResult, setCookiesOf } from "../core/factory.js";
 import type { ResponseInfo } from "../core/types.js";
 
 /** Header values as one string, the way `ResponseInfo.header` reports them. */
@@ -42,7 +42,7 @@ export function isEncrypted(req: IncomingMessage): boolean {
 
 /** Adds a commit's `Set-Cookie` and `Vary: Cookie` to a response whose head is not sent yet. */
 export function applyCommit(res: ServerResponse, result: CommitResult): void {
-  if (result.setCookie !== undefined) res.appendHeader("Set-Cookie", result.setCookie);
+  for (const cookie of setCookiesOf(result)) res.appendHeader("Set-Cookie", cookie);
   if (result.vary) {
     const current = headerText(res.getHeader("Vary"));
     const merged = varyCookie(current);

@@ -14,7 +14,7 @@ import { resetState, type SessionState } from "./state.js";
 import { storeCall } from "./store-call.js";
 import type { ResponseInfo, SessionData } from "./types.js";
 import { type UserSessions, userSessions } from "./users.js";
-import { carryOut, endSession, type WriteContext } from "./write.js";
+import { carryOut, endSession, retireAdopted, type WriteContext } from "./write.js";
 
 const log = debuglog("sessile");
 
@@ -34,6 +34,11 @@ export interface CommitResult {
   readonly setCookie: string | undefined;
   /** Whether the response depends on the session cookie and should carry `Vary: Cookie`. */
   readonly vary: boolean;
+  /**
+   * Further `Set-Cookie` values to send beside `setCookie`: the legacy cookies an adopted (or ended)
+   * legacy session expires (the `adopt` option). Empty otherwise.
+   */
+  readonly expireCookies: readonly string[];
   /**
    * Present (and `true`) on the answer to a second `commit()` of one session: nothing was written and
    * there is nothing to add, because the first commit's answer is already on the response (or it failed
@@ -57,8 +62,20 @@ export interface Sessions<Data = SessionData> {
   commit(session: Session<Data>, context?: CommitContext): Promise<CommitResult>;
 }
 
-const NO_COOKIE: CommitResult = Object.freeze({ setCookie: undefined, vary: false });
-const REPEATED: CommitResult = Object.freeze({ setCookie: undefined, vary: false, repeated: true });
+/** Every `Set-Cookie` value a commit asks for, in order: the session's, then any legacy ones it expires. */
+export function setCookiesOf(result: CommitResult): string[] {
+  const out = result.setCookie === undefined ? [] : [result.setCookie];
+  return result.expireCookies.length === 0 ? out : [...out, ...result.expireCookies];
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+const NO_COOKIE: CommitResult = Object.freeze({ setCookie: undefined, vary: false, expireCookies: NONE });
+const REPEATED: CommitResult = Object.freeze({
+  setCookie: undefined,
+  vary: false,
+  expireCookies: NONE,
+  repeated: true,
+});
 
 /** In LRU mode keys carry no TTL, so only an `allkeys-*` policy ever evicts them. */
 async function warnOnEvictionPolicy(opts: ResolvedOptions): Promise<void> {
@@ -107,6 +124,7 @@ function contextsFor(opts: ResolvedOptions): { load: LoadContext; write: WriteCo
       cookieMaxAge: opts.cookie.maxAge,
       newId,
       report,
+      adopt: opts.adopt,
       options: opts,
       reportConflict: createConflictReporter(opts.cookie.name, opts.onConflict),
       index: {
@@ -159,6 +177,8 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
   const ctx = contextsFor(opts);
   const engine: SessionEngine = {
     async invalidate(state) {
+      // A logout before the adopted session was stored ends the legacy one too.
+      await retireAdopted(ctx.write, state, "ended");
       const key = state.stored?.key ?? state.rotatedKey;
       if (key !== null) await endSession(ctx.write, state, key, nowSeconds());
       else resetState(state, nowSeconds(), opts.idleTimeout, "clear");
@@ -200,8 +220,16 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
         return NO_COOKIE;
       }
       const need = planCookie(state, { allowed, suppressed });
-      if (need === "keep") return state.presented ? { setCookie: undefined, vary: true } : NO_COOKIE;
-      return { setCookie: cookieHeader(opts, state, context.https === true, need), vary: true };
+      const expireCookies = state.expireLegacy;
+      if (need === "keep") {
+        if (!state.presented && expireCookies.length === 0) return NO_COOKIE;
+        return { setCookie: undefined, vary: true, expireCookies };
+      }
+      return {
+        setCookie: cookieHeader(opts, state, context.https === true, need),
+        vary: true,
+        expireCookies,
+      };
     },
   };
 }

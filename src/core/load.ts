@@ -1,3 +1,4 @@
+import type { AdoptOptions } from "./adopt.js";
 import { readCookieValues } from "./cookie.js";
 import { StoreError, WrongTypeError } from "./errors.js";
 import { deadline } from "./expiry.js";
@@ -22,6 +23,8 @@ export interface LoadContext {
   readonly redisTtl: boolean;
   /** A failing store answers a degraded session instead of throwing. */
   readonly degrade: boolean;
+  /** Sessions of a legacy library to adopt, or `undefined`. */
+  readonly adopt: AdoptOptions | undefined;
   readonly report: Reporter;
 }
 
@@ -99,6 +102,53 @@ async function readOrDegrade(ctx: LoadContext, key: string): Promise<string | nu
   }
 }
 
+/** The data of the offline migrator's copy (a sessile payload) when it is live, with its deadline. */
+function migratedCopy(ctx: LoadContext, raw: string | null | undefined, now: number) {
+  if (typeof raw !== "string" || rotatedTo(raw) !== null || overLimit(raw, ctx.maxPayloadBytes)) return null;
+  const decoded = decodePayload(ctx.serializer, raw, now);
+  if (!decoded.ok) return null;
+  const { record } = decoded;
+  const end = deadline(record.createdAt, record.expires, ctx.absoluteTimeout);
+  return end !== null && end <= now ? null : { data: record.data, expiresAt: end };
+}
+
+/**
+ * A request with a verified legacy cookie and no sessile one: the legacy session (or the offline
+ * migrator's copy of it, under the digest of the legacy id) as a new sessile session to store at commit.
+ * One round-trip of two `GET`s; `null` when there is nothing live to adopt (then nothing is written).
+ */
+async function adoptState(
+  ctx: LoadContext,
+  adopt: AdoptOptions,
+  header: string | undefined,
+  now: number,
+): Promise<SessionState | null> {
+  const ref = adopt.source.find(header);
+  if (ref === null || ctx.store.foreign === undefined) return null;
+  const migratedKey = digestId(ref.id);
+  const [copyRaw, legacyRaw] = await Promise.all([
+    readStored(ctx, migratedKey),
+    storeCall("load", ctx.store.foreign.get(ref.key)),
+  ]);
+  const copy = migratedCopy(ctx, copyRaw, now);
+  const legacy = copy === null && legacyRaw !== null ? adopt.source.decode(legacyRaw, now) : null;
+  const found = copy ?? legacy;
+  if (found === null) return null;
+  const state = freshState(now, ctx.idleTimeout, false);
+  state.data = found.data;
+  state.write = "always";
+  const keep = adopt.keepLegacy === true;
+  const ours = ctx.idleTimeout === null ? null : now + ctx.idleTimeout;
+  state.adoption = {
+    from: copy === null ? "legacy" : "migrated",
+    migratedKey: copy === null ? null : migratedKey,
+    legacyKey: keep || legacyRaw === null ? null : ref.key,
+    cap: found.expiresAt !== null && ours !== null && found.expiresAt < ours ? found.expiresAt : null,
+    expire: keep ? [] : adopt.source.expireCookies(),
+  };
+  return state;
+}
+
 /**
  * Loads the session the cookie header names: cookie → verified id → stored payload → state. A missing,
  * tampered, unknown, expired or corrupt session gives a fresh state (and `onInvalid` hears why); only a
@@ -115,7 +165,8 @@ export async function loadState(
       ctx.report("bad-signature", "the session cookie is malformed or not signed by any current secret");
     // A cookie that does not verify cannot be attributed (it may be junk planted from a sibling
     // domain), so it is left alone: clearing it could wipe the real one, which has the same name.
-    return freshState(now, ctx.idleTimeout, presented, "keep");
+    const adopted = ctx.adopt === undefined ? null : await adoptState(ctx, ctx.adopt, header, now);
+    return adopted ?? freshState(now, ctx.idleTimeout, presented, "keep");
   }
   const key = digestId(verified.id);
   const raw = await readOrDegrade(ctx, key);

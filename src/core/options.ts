@@ -1,3 +1,4 @@
+import type { AdoptOptions } from "./adopt.js";
 import { type CookieOptions, type ResolvedCookieOptions, resolveCookie } from "./cookie-options.js";
 import { DEFAULTS } from "./defaults.js";
 import { messageOf } from "./errors.js";
@@ -92,6 +93,13 @@ export interface SessionOptions {
    * @default null
    */
   maxSessionsPerUser?: number | null;
+  /**
+   * Adopt the sessions of a legacy library (express-session, @fastify/session, koa-session, through
+   * `sessile/migrate`'s sources): a request with a verified legacy cookie and no sessile cookie gets
+   * that session's data in a new sessile session, stored at commit with the legacy key deleted and the
+   * legacy cookie expired. Needs a store with `foreign` keys (`redisStore()`).
+   */
+  adopt?: AdoptOptions;
 }
 
 /** Options after defaults and validation. */
@@ -115,6 +123,7 @@ export interface ResolvedOptions {
   readonly customId: boolean;
   readonly maxPayloadBytes: number;
   readonly maxSessionsPerUser: number | null;
+  readonly adopt: AdoptOptions | undefined;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -137,6 +146,7 @@ const OPTION_KEYS: readonly string[] = [
   "generateId",
   "maxPayloadBytes",
   "maxSessionsPerUser",
+  "adopt",
 ];
 const STORE_METHODS = ["get", "create", "update", "destroy", "replace"] as const;
 
@@ -301,5 +311,28 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
       max: 10000,
       unit: "sessions",
     }),
+    adopt: resolveAdopt(options.adopt, store),
   });
+}
+
+/** The `adopt` option, checked: a source with its three functions, on a store that reaches foreign keys. */
+function resolveAdopt(adopt: AdoptOptions | undefined, store: SessionStore): AdoptOptions | undefined {
+  if (adopt === undefined) return undefined;
+  const source = (adopt as { source?: unknown } | null)?.source as Record<string, unknown> | undefined;
+  const complete =
+    typeof source === "object" &&
+    source !== null &&
+    typeof source.name === "string" &&
+    ["find", "decode", "expireCookies"].every((f) => typeof source[f] === "function");
+  if (!complete) {
+    throw invalid(
+      "adopt.source must be a legacy source such as expressSessionSource({ secret }) from sessile/migrate",
+    );
+  }
+  if (store.foreign === undefined) {
+    throw invalid("adopt needs a store that reads the legacy keys (store.foreign), as redisStore() does");
+  }
+  checkBoolean(adopt.keepLegacy, "adopt.keepLegacy", false);
+  checkFunction(adopt.onAdopt, "adopt.onAdopt");
+  return Object.freeze({ ...adopt });
 }

@@ -75,7 +75,7 @@ export function planWrite(
   if (creating && (empty || !cookieAllowed)) return NOTHING;
   const due = refreshDue(state.timeout, stored?.expires ?? null, now, options.touchInterval);
   const extend = creating || state.refresh === "now" || due;
-  const expires = extend ? (state.timeout === null ? null : now + state.timeout) : (stored?.expires ?? null);
+  const expires = extend ? extendedTo(state, now) : (stored?.expires ?? null);
   const compare = state.write === "if-changed" && options.detectChanges;
   if (!creating && !extend && state.write !== "always" && !compare) return NOTHING;
   const record = recordOf(state, expires);
@@ -89,6 +89,16 @@ export function planWrite(
   if (stored === null) return { kind: "create", ...payload };
   if (creating) return { kind: "rotate", oldKey: stored.key, ...payload };
   return { kind: "update", key: stored.key, expected: stored.raw, ...payload };
+}
+
+/**
+ * The expiry a write that extends sets: an idle timeout from now, except that an adopted legacy session
+ * keeps its legacy deadline when that is earlier (its next request, a refresh, then extends it as usual).
+ */
+function extendedTo(state: SessionState, now: number): number | null {
+  if (state.timeout === null) return null;
+  const cap = state.stored === null ? (state.adoption?.cap ?? null) : null;
+  return cap === null ? now + state.timeout : Math.min(now + state.timeout, cap);
 }
 
 /** Whether the record, at the stored revision, serializes to exactly what is stored (change detection). */

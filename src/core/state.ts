@@ -1,3 +1,4 @@
+import type { Adoption } from "./adopt.js";
 import type { SessionRecord, UserBinding } from "./payload.js";
 
 /**
@@ -84,6 +85,10 @@ export interface SessionState {
   rotatedKey: string | null;
   /** Flash queues this request popped, for a merge with a concurrent write (`null` until one is). */
   popped: Set<string> | null;
+  /** A legacy session being adopted (the `adopt` option): what its first write must also do. */
+  adoption: Adoption | null;
+  /** `Set-Cookie` values expiring legacy cookies, once their session was adopted or ended. */
+  expireLegacy: readonly string[];
   /** `commit()` has run (or is running) for this session. */
   committed: boolean;
 }
@@ -117,6 +122,8 @@ export function freshState(
     standing: "usable",
     rotatedKey: null,
     popped: null,
+    adoption: null,
+    expireLegacy: [],
     committed: false,
   };
 }
@@ -143,6 +150,8 @@ export function loadedState(stored: StoredSession, record: SessionRecord, rotate
     standing: "usable",
     rotatedKey: null,
     popped: null,
+    adoption: null,
+    expireLegacy: [],
     committed: false,
   };
 }
@@ -161,7 +170,7 @@ export function resetState(
 ): void {
   // Only a cookie the client sent can be cleared: a session first saved in this request never had its cookie sent.
   const fresh = freshState(now, idleTimeout, state.presented, state.presented ? cookie : "keep");
-  Object.assign(state, fresh, { committed: state.committed });
+  Object.assign(state, fresh, { committed: state.committed, expireLegacy: state.expireLegacy });
 }
 
 /** Raises the write need, never lowers it. */

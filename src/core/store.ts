@@ -59,6 +59,12 @@ export interface UserIndexStore {
   stampIndex(key: string, stamp: number, stampLife: number): Promise<void>;
 }
 
+/** Reads and deletes keys of another library, full keys without the store's prefix; one command each. */
+export interface ForeignKeys {
+  get(key: string): Promise<string | null>;
+  destroy(key: string): Promise<void>;
+}
+
 /**
  * Where sessions live. Keys passed in are digests of session ids (never the ids themselves); the
  * store adds its own prefix. Every operation touches one key, except `replace`, which touches two in
@@ -102,4 +108,6 @@ export interface SessionStore {
   evictionPolicy?(): Promise<string | undefined>;
   /** User indexes; without them `bindUser()` and `sessions.users` throw (the built-in stores have them). */
   readonly users?: UserIndexStore;
+  /** Keys outside the store's prefix, as given (a legacy library's sessions): needed by the `adopt` option. */
+  readonly foreign?: ForeignKeys;
 }

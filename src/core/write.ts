@@ -1,3 +1,4 @@
+import { type AdoptOptions, reportAdopted } from "./adopt.js";
 import { SessionError } from "./errors.js";
 import { rotatedTo, rotationMarker } from "./payload.js";
 import { land, type Payload, type WritePlan } from "./plan.js";
@@ -23,6 +24,8 @@ export interface WriteContext extends SettleContext, IndexContext {
   readonly cookieMaxAge: number | null;
   readonly newId: () => { id: string; key: string };
   readonly report: Reporter;
+  /** The `adopt` option, or `undefined`. */
+  readonly adopt: AdoptOptions | undefined;
 }
 
 /**
@@ -164,6 +167,29 @@ async function forward(
   return afterSettled(ctx, state, await settle(ctx, state, now, attempt, base), now);
 }
 
+/**
+ * Deletes what an adopted session came from (the legacy key, the offline migrator's copy), sent beside
+ * the write that stores it; and notes the legacy cookies to expire. Also run by a logout of one.
+ */
+export async function retireAdopted(
+  ctx: WriteContext,
+  state: SessionState,
+  outcome: "adopted" | "ended" = "adopted",
+): Promise<void> {
+  const adoption = state.adoption;
+  if (adoption === null) return;
+  const { store } = ctx;
+  await Promise.all([
+    adoption.migratedKey === null ? null : storeCall("adopt", store.destroy(adoption.migratedKey)),
+    adoption.legacyKey === null || store.foreign === undefined
+      ? null
+      : storeCall("adopt", store.foreign.destroy(adoption.legacyKey)),
+  ]);
+  state.adoption = null;
+  state.expireLegacy = adoption.expire;
+  if (outcome === "adopted" && ctx.adopt !== undefined) reportAdopted(ctx.adopt, adoption);
+}
+
 /** After a write landed: evictions over the limit end, and a revoked session ends here too. */
 async function settleIndex(
   ctx: WriteContext,
@@ -192,6 +218,7 @@ export async function carryOut(
       const [created, indexed] = await Promise.all([
         storeCall("create", store.create(key, plan.text, plan.ttl)),
         sendIndex(ctx, ops),
+        retireAdopted(ctx, state),
       ]);
       if (!created) throw collision();
       land(state, { payload: plan, at: { origin: "created", key, id } }, ctx.cookieMaxAge);

@@ -134,6 +134,14 @@ export function redisStore(client: RedisLikeClient, options: RedisStoreOptions =
       const policy = await bounded(redis.policy());
       return typeof policy === "string" ? policy : undefined;
     },
+    foreign: {
+      async get(key) {
+        return asText(await bounded(redis.get(key)));
+      },
+      async destroy(key) {
+        await bounded(redis.del(key));
+      },
+    },
     users: redisUserIndex((key, script, args) => bounded(runScript(redis, script, prefix + key, args))),
   };
 }
