@@ -1,7 +1,13 @@
 export type { AdoptEvent, AdoptionSource, AdoptOptions } from "./core/adopt.js";
 export type { CookieOptions } from "./core/cookie-options.js";
 export { SessionError, type SessionErrorCode, StoreError, WrongTypeError } from "./core/errors.js";
-export { type CommitContext, type CommitResult, createSessions, type Sessions, setCookiesOf } from "./core/factory.js";
+export {
+  type CommitContext,
+  type CommitResult,
+  createSessions,
+  type Sessions,
+  setCookiesOf,
+} from "./core/factory.js";
 export { digestId, generateSessionId } from "./core/id.js";
 export type { SessionOptions } from "./core/options.js";
 export type { Serializer, StoredPayload } from "./core/payload.js";

@@ -36,9 +36,9 @@ export interface CommitResult {
   readonly vary: boolean;
   /**
    * Further `Set-Cookie` values to send beside `setCookie`: the legacy cookies an adopted (or ended)
-   * legacy session expires (the `adopt` option). Empty otherwise.
+   * legacy session expires (the `adopt` option); absent otherwise.
    */
-  readonly expireCookies: readonly string[];
+  readonly expireCookies?: readonly string[];
   /**
    * Present (and `true`) on the answer to a second `commit()` of one session: nothing was written and
    * there is nothing to add, because the first commit's answer is already on the response (or it failed
@@ -65,17 +65,11 @@ export interface Sessions<Data = SessionData> {
 /** Every `Set-Cookie` value a commit asks for, in order: the session's, then any legacy ones it expires. */
 export function setCookiesOf(result: CommitResult): string[] {
   const out = result.setCookie === undefined ? [] : [result.setCookie];
-  return result.expireCookies.length === 0 ? out : [...out, ...result.expireCookies];
+  return result.expireCookies === undefined ? out : [...out, ...result.expireCookies];
 }
 
-const NONE: readonly string[] = Object.freeze([]);
-const NO_COOKIE: CommitResult = Object.freeze({ setCookie: undefined, vary: false, expireCookies: NONE });
-const REPEATED: CommitResult = Object.freeze({
-  setCookie: undefined,
-  vary: false,
-  expireCookies: NONE,
-  repeated: true,
-});
+const NO_COOKIE: CommitResult = Object.freeze({ setCookie: undefined, vary: false });
+const REPEATED: CommitResult = Object.freeze({ setCookie: undefined, vary: false, repeated: true });
 
 /** In LRU mode keys carry no TTL, so only an `allkeys-*` policy ever evicts them. */
 async function warnOnEvictionPolicy(opts: ResolvedOptions): Promise<void> {
@@ -220,16 +214,12 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
         return NO_COOKIE;
       }
       const need = planCookie(state, { allowed, suppressed });
-      const expireCookies = state.expireLegacy;
+      const legacy = state.expireLegacy.length === 0 ? {} : { expireCookies: state.expireLegacy };
       if (need === "keep") {
-        if (!state.presented && expireCookies.length === 0) return NO_COOKIE;
-        return { setCookie: undefined, vary: true, expireCookies };
+        if (!state.presented && legacy.expireCookies === undefined) return NO_COOKIE;
+        return { setCookie: undefined, vary: true, ...legacy };
       }
-      return {
-        setCookie: cookieHeader(opts, state, context.https === true, need),
-        vary: true,
-        expireCookies,
-      };
+      return { setCookie: cookieHeader(opts, state, context.https === true, need), vary: true, ...legacy };
     },
   };
 }
