@@ -124,11 +124,26 @@ export class MultiNodeCommandLog {
   }
 }
 
-/** The compare-and-set call `EVALSHA sha 1 key expected mode value ttl` (or `EVAL script …`) as a shape. */
+/**
+ * A script call `EVALSHA sha 1 key args…` (or `EVAL script …`) as a shape: on a user index (`…u:<digest>`)
+ * `INDEX UPDATE` (7 arguments: now, member, score, removed, limit, stamp life, stamp), `INDEX READ` (now)
+ * or `INDEX REMOVE` (members); otherwise the compare-and-set `expected mode value ttl` by what it asks for.
+ */
 function casShape(name: string, rest: readonly string[]): string {
-  const [, , , , mode, , ttl] = rest;
-  const action = mode === "D" ? "CAS DEL" : ttl ? "CAS SET EX" : "CAS SET";
+  const [, , key = "", ...args] = rest;
+  const action = /(^|:)u:[A-Za-z0-9_-]{22}$/.test(key) ? indexAction(args) : writeAction(args);
   return name === "EVAL" ? `${action} (EVAL)` : action;
+}
+
+function indexAction(args: readonly string[]): string {
+  const numeric = (i: number): boolean => /^\d+$/.test(args[i] ?? "");
+  if (args.length === 1 && numeric(0)) return "INDEX READ";
+  return args.length === 7 && numeric(0) && numeric(4) ? "INDEX UPDATE" : "INDEX REMOVE";
+}
+
+function writeAction(args: readonly string[]): string {
+  const [, mode, , ttl] = args;
+  return mode === "D" ? "CAS DEL" : ttl ? "CAS SET EX" : "CAS SET";
 }
 
 /** The key a command touches: the first argument, or for a script call the first of its keys. */
