@@ -476,24 +476,40 @@ function renderWrites(a, label, p) {
   p();
 }
 
+/** The app µs of `c` on `scenario` and its ratio to the bare framework's in the same figures. */
+function cpuCell(micros, c, scenario) {
+  const own = micros[c.id]?.[scenario];
+  if (own === undefined || own === null) return null;
+  const bare = micros[`${c.framework}`]?.[scenario];
+  return `${fmtInt(own)}${bare ? ` (${fmtX(own / bare)})` : ""}`;
+}
+
 /** Issue 9: the app's CPU per request for every sessile adapter, beside the previous results.json's. */
 function renderAppCpu(a, label, p) {
   const rows = a.contenders.filter((c) => c.role === "sessile" && !c.variant && c.status === "ok");
   if (rows.length === 0) return;
+  const now = Object.fromEntries(
+    a.contenders.map((c) => [
+      c.id,
+      Object.fromEntries(Object.entries(c.scenarios).map(([s, f]) => [s, f.appMicros])),
+    ]),
+  );
   const before = a.previous?.appMicros ?? {};
   p("## App CPU per request by adapter");
   p();
   p(
-    `CPU time of the app process per request, µs (median over rounds), and in brackets the same figure from the ` +
-      `previous results.json${a.previous ? ` (${a.previous.date.slice(0, 10)})` : " (none found)"}; both on a shared machine.`,
+    "CPU time of the app process per request, µs (median over rounds), with its ratio to the same framework without " +
+      "sessions in the same run; after the arrow the same figures from the previous results.json" +
+      `${a.previous ? ` (${a.previous.date.slice(0, 10)})` : " (none found)"}. On a shared machine the absolute µs move ` +
+      "with the load of other processes; the ratio to the bare framework moves much less.",
   );
   p();
   p(`| adapter | ${a.scenarios.map((s) => label[s.id]).join(" | ")} |`);
-  p(`|---|${a.scenarios.map(() => "---:").join("|")}|`);
+  p(`|---|${a.scenarios.map(() => "---|").join("")}`);
   for (const c of rows) {
     const cells = a.scenarios.map((s) => {
-      const was = before[c.id]?.[s.id];
-      return `${fmtInt(c.scenarios[s.id]?.appMicros)}${was === undefined || was === null ? "" : ` (${fmtInt(was)})`}`;
+      const was = cpuCell(before, c, s.id);
+      return `${cpuCell(now, c, s.id) ?? "—"}${was === null ? "" : ` ← ${was}`}`;
     });
     p(`| ${c.label} | ${cells.join(" | ")} |`);
   }
