@@ -89,7 +89,7 @@ export function renderChart(a) {
   );
   const legend = [
     ["sessile (node-redis)", COLORS.sessile],
-    ["sessile, ioredis variants", COLORS.sessileVariant],
+    ["sessile variants (client, binding, write)", COLORS.sessileVariant],
     ["peer library", COLORS.peer],
     ["peer, other option", COLORS.peerVariant],
     ["raw Redis floor", COLORS.floor],

@@ -78,13 +78,21 @@ export async function startRedis() {
 /** Commands issued by the runner itself, left out of the per-request counts. */
 const RUNNER_COMMANDS = new Set(["info", "config|resetstat", "config"]);
 
-/** `INFO commandstats` as `{ get: 123, set: 45 }` (command names lower case, runner's own left out). */
-export async function commandCalls(admin) {
+/**
+ * `INFO commandstats` as `{ calls: { get: 123, set: 45 }, usec: { get: 150, set: 90 } }` (command names
+ * lower case, runner's own left out; `usec` is the server's total CPU time per command, a script's
+ * including the commands it runs).
+ */
+export async function commandStats(admin) {
   const text = await admin.sendCommand(["INFO", "commandstats"]);
   const calls = {};
+  const usec = {};
   for (const line of text.split("\r\n")) {
-    const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line);
-    if (match && !RUNNER_COMMANDS.has(match[1])) calls[match[1]] = Number(match[2]);
+    const match = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line);
+    if (match && !RUNNER_COMMANDS.has(match[1])) {
+      calls[match[1]] = Number(match[2]);
+      usec[match[1]] = Number(match[3]);
+    }
   }
-  return calls;
+  return { calls, usec };
 }

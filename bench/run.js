@@ -19,8 +19,8 @@ import { envList, envNumber } from "./env.js";
 import { load } from "./load.js";
 import { cpuSeconds, foreignShare, snapshot, waitForQuiet } from "./machine.js";
 import { measureSession, preflight, seedSessions, syntheticCookies } from "./probe.js";
-import { commandCalls, startRedis } from "./redis.js";
-import { analyse, renderMarkdown } from "./report.js";
+import { commandStats, startRedis } from "./redis.js";
+import { analyse, previousFigures, renderMarkdown } from "./report.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -93,7 +93,17 @@ async function measure(app, contender, scenario, redis) {
   };
   // Let requests cut off by the end of the run finish, so their commands are counted with them.
   await sleep(150);
-  return { ...run, foreign, waited, cpuPerRequest, commands: await commandCalls(admin) };
+  const stats = await commandStats(admin);
+  return { ...run, foreign, waited, cpuPerRequest, commands: stats.calls, usec: stats.usec };
+}
+
+/** The app CPU figures of the results.json this run replaces, to report beside the new ones. */
+function readPrevious() {
+  try {
+    return previousFigures(JSON.parse(readFileSync(join(outDir, "results.json"), "utf8")));
+  } catch {
+    return null;
+  }
 }
 
 async function main() {
@@ -198,7 +208,7 @@ async function main() {
     running.delete(redis.kill);
     await redis.stop();
   }
-  const analysis = analyse(meta, Object.values(results), scenarios);
+  const analysis = analyse(meta, Object.values(results), scenarios, readPrevious());
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, "results.json"), `${JSON.stringify(analysis, null, 2)}\n`);
   writeFileSync(join(outDir, "results.md"), renderMarkdown(analysis));

@@ -15,7 +15,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { running, startApp } from "./app-process.js";
 import { envList, envNumber } from "./env.js";
-import { commandCalls, startRedis } from "./redis.js";
+import { commandStats, startRedis } from "./redis.js";
 import { renderSoakChart } from "./soak-chart.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -189,7 +189,7 @@ async function soak(adapter, redis) {
     }
     const seconds = (Date.now() - started) / 1000;
     agent.destroy();
-    const calls = await commandCalls(redis.admin);
+    const { calls } = await commandStats(redis.admin);
     const keys = Number(await redis.admin.sendCommand(["DBSIZE"]));
     // The first tenth is warm-up (JIT, pools, caches): the slope is fitted to the rest.
     const steady = samples.filter((s) => s.requests >= settings.requests / 10);

@@ -8,7 +8,9 @@ import { html } from "./html.js";
 import { PREFIX } from "./store.js";
 import { inspectTtl, markRendered, traceRequests } from "./trace.js";
 import {
+  cartLines,
   cartPage,
+  devicesPage,
   duration,
   errorPage,
   forbiddenPage,
@@ -33,9 +35,36 @@ const PRODUCTS = [
   { sku: "jug", name: "Milk jug, 350 ml", price: 1500 },
 ];
 
+/** The longest "add slowly" wait, in milliseconds. */
+const MAX_DELAY_MS = 5000;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** "Chrome on Linux": a short label from the User-Agent header, the only device record the demo keeps. */
+export function deviceLabel(userAgent = "") {
+  const browser =
+    [
+      ["Edg/", "Edge"],
+      ["HeadlessChrome/", "Headless Chrome"],
+      ["Chrome/", "Chrome"],
+      ["Firefox/", "Firefox"],
+      ["Safari/", "Safari"],
+    ].find(([token]) => userAgent.includes(token))?.[1] ?? "A browser";
+  const system =
+    [
+      ["Android", "Android"],
+      ["iPhone", "iOS"],
+      ["iPad", "iPadOS"],
+      ["Windows", "Windows"],
+      ["Mac OS", "macOS"],
+      ["Linux", "Linux"],
+    ].find(([token]) => userAgent.includes(token))?.[1] ?? "an unknown system";
+  return `${browser} on ${system}`;
+}
+
 const SECURITY_HEADERS = {
   "Content-Security-Policy":
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   "X-Content-Type-Options": "nosniff",
   "Referrer-Policy": "same-origin",
   // Every page depends on the session: never cache one.
@@ -134,9 +163,10 @@ export function createApp({ factory, backend, idleTimeout, log }) {
     const session = req.session;
     // A new id on every sign-in: a session id planted before it (session fixation) is worth nothing.
     session.regenerate();
+    // The sign-in name is the user id; the label is the only device record kept (no IP address).
+    session.bindUser(name, { label: deviceLabel(req.get("user-agent")) });
     const remember = req.body?.remember === "1";
     session.data.user = { name, signedInAt: new Date().toISOString(), remember };
-    session.data.cart ??= { items: [] };
     session.newCsrfToken();
     if (remember) {
       session.adjustTimeout(REMEMBER_SECONDS);
@@ -146,8 +176,10 @@ export function createApp({ factory, backend, idleTimeout, log }) {
     redirect(res, "/");
   });
 
-  app.post("/logout", requireUser, requireCsrf, async (req, res) => {
-    // Deletes the session from the store right away; the flash below then starts a fresh one.
+  app.post("/logout", requireUser, requireCsrf, (req, res) => signOut(req, res));
+
+  async function signOut(req, res) {
+    // Deletes the session from the store right away (and unbinds it); the flash below then starts a fresh one.
     await req.session.invalidate();
     req.session.flash(
       "You are signed out: your session was deleted from the store. This message rode in a new session " +
@@ -155,7 +187,7 @@ export function createApp({ factory, backend, idleTimeout, log }) {
       { queue: "info" },
     );
     redirect(res, "/");
-  });
+  }
 
   app.post("/messages", requireUser, requireCsrf, (req, res) => {
     const message = typeof req.body?.message === "string" ? req.body.message.trim().slice(0, 200) : "";
@@ -172,34 +204,65 @@ export function createApp({ factory, backend, idleTimeout, log }) {
     });
   });
 
-  app.post("/cart/add", requireUser, requireCsrf, (req, res) => {
+  // Each cart line is its own top-level key of the session data (`cart:<sku>`): two tabs adding different
+  // items at once change different keys, and sessile's merge keeps both.
+  app.post("/cart/add", requireUser, requireCsrf, async (req, res) => {
     const product = PRODUCTS.find((p) => p.sku === req.body?.sku);
+    // "Add slowly": the session was loaded before this wait, so a sign-out in another tab can race it.
+    const delay = Number(req.body?.delay);
+    if (Number.isInteger(delay) && delay > 0 && delay <= MAX_DELAY_MS) await sleep(delay);
     if (product) {
-      req.session.data.cart ??= { items: [] };
-      const cart = req.session.data.cart;
-      const item = cart.items.find((i) => i.sku === product.sku);
+      const data = req.session.data;
+      const item = data[`cart:${product.sku}`];
       // Changed in place, deep inside the data: no setter runs, the commit finds the change by comparison.
       if (item) item.qty += 1;
-      else cart.items.push({ sku: product.sku, name: product.name, price: product.price, qty: 1 });
+      else data[`cart:${product.sku}`] = { name: product.name, price: product.price, qty: 1 };
     }
     redirect(res, "/cart");
   });
 
   app.post("/cart/remove", requireUser, requireCsrf, (req, res) => {
-    const items = req.session.data.cart?.items ?? [];
-    const index = items.findIndex((i) => i.sku === req.body?.sku);
-    if (index !== -1) {
-      items[index].qty -= 1;
-      if (items[index].qty <= 0) items.splice(index, 1);
+    const key = `cart:${req.body?.sku}`;
+    const item = PRODUCTS.some((p) => `cart:${p.sku}` === key) ? req.session.data[key] : undefined;
+    if (item) {
+      item.qty -= 1;
+      if (item.qty <= 0) delete req.session.data[key];
     }
     redirect(res, "/cart");
   });
 
   app.post("/cart/resave", requireUser, requireCsrf, (req, res) => {
-    const items = req.session.data.cart?.items ?? [];
     // biome-ignore lint/correctness/noSelfAssign: the point is an assignment that changes nothing
-    for (let i = 0; i < items.length; i++) items[i].qty = items[i].qty;
+    for (const item of cartLines(req.session.data, PRODUCTS)) item.line.qty = item.line.qty;
     redirect(res, "/cart");
+  });
+
+  app.get("/devices", requireUser, async (req, res) => {
+    const userId = req.session.userId;
+    const devices = userId === null ? [] : await factory.users.list(userId, { current: req.session });
+    page(req, res, {
+      title: "Your devices",
+      active: "/devices",
+      body: devicesPage({ session: req.session, devices, bound: userId !== null }),
+    });
+  });
+
+  app.post("/devices/end", requireUser, requireCsrf, async (req, res) => {
+    const handle = typeof req.body?.handle === "string" ? req.body.handle : "";
+    const userId = req.session.userId;
+    if (handle !== "" && handle === req.session.handle) return signOut(req, res);
+    const ended = userId !== null && handle !== "" && (await factory.users.end(userId, handle));
+    req.session.flash(ended ? "That device is signed out." : "That device was already signed out.", {
+      queue: ended ? "success" : "info",
+    });
+    redirect(res, "/devices");
+  });
+
+  app.post("/devices/end-others", requireUser, requireCsrf, async (req, res) => {
+    const userId = req.session.userId;
+    const ended = userId === null ? 0 : await factory.users.endAll(userId, { except: req.session });
+    req.session.flash(`Signed out everywhere else: ${ended} other device(s).`, { queue: "success" });
+    redirect(res, "/devices");
   });
 
   app.get("/form", requireUser, (req, res) => {

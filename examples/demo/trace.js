@@ -13,7 +13,10 @@ const requests = new AsyncLocalStorage();
 export const TRACE_PLACEHOLDER = "<!--redis-trace-->";
 
 const REDIRECT_COOKIE = "demo_redirect";
-const SHAPE = /^(GET|DEL|GETDEL|PTTL|SET( NX| XX)?( GET)?( EX)?|CAS (SET|DEL)( EX)?( \(EVAL\))?)$/;
+/** A user index key: `u:` and a 22-character digest, after the store's prefix. */
+const INDEX_KEY = /(^|:)u:[A-Za-z0-9_-]{22}$/;
+const SHAPE =
+  /^(GET|DEL|GETDEL|PTTL|SET( NX| XX)?( GET)?( EX)?|(CAS (SET|DEL)( EX)?|INDEX (UPDATE|READ|REMOVE))( \(EVAL\))?)$/;
 
 /** What one request sent to the store, in order. */
 class RequestTrace {
@@ -58,11 +61,23 @@ function setShape(options = {}) {
   return ["SET", condition, options.GET ? "GET" : undefined, expiry].filter(Boolean).join(" ");
 }
 
-/** The store's compare-and-set script call, by what it asks for (its arguments: expected, mode, value, ttl). */
-function casShape(options) {
-  const [, mode, , ttl] = options.arguments;
+/**
+ * The store's script calls: on a user index (a key `u:…`, see the Devices page) by what they do, judged
+ * from their arguments (an update: now, member, score, removed, limit, stamp life, stamp; a read: now;
+ * a removal: the members); otherwise the compare-and-set of a session by what it asks for (its
+ * arguments: expected, mode, value, ttl).
+ */
+export function scriptShape(key, args) {
+  if (INDEX_KEY.test(key)) {
+    const numeric = (i) => /^\d+$/.test(args[i] ?? "");
+    if (args.length === 1 && numeric(0)) return "INDEX READ";
+    return args.length === 7 && numeric(0) && numeric(4) ? "INDEX UPDATE" : "INDEX REMOVE";
+  }
+  const [, mode, , ttl] = args;
   return mode === "D" ? "CAS DEL" : ttl ? "CAS SET EX" : "CAS SET";
 }
+
+const casShape = (options) => scriptShape(options.keys[0], options.arguments);
 
 /**
  * The part of a node-redis client that `redisStore` uses, recording each call in the current request's
@@ -126,6 +141,29 @@ export function countingStore(store) {
       record(withTtl("SET NX", ttl));
       record("SET XX GET EX");
       return store.replace(oldKey, newKey, value, ttl, marker, markerTtl);
+    },
+    users: countingUsers(store.users),
+  };
+}
+
+/** The memory store's user indexes, each operation recorded as the script call it stands for. */
+function countingUsers(users) {
+  return {
+    updateIndex(key, update) {
+      record("INDEX UPDATE");
+      return users.updateIndex(key, update);
+    },
+    readIndex(key, now) {
+      record("INDEX READ");
+      return users.readIndex(key, now);
+    },
+    removeFromIndex(key, members) {
+      record("INDEX REMOVE");
+      return users.removeFromIndex(key, members);
+    },
+    stampIndex(key, stamp, stampLife) {
+      record("INDEX UPDATE");
+      return users.stampIndex(key, stamp, stampLife);
     },
   };
 }

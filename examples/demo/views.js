@@ -7,6 +7,7 @@ const NAV = [
   ["/cart", "Cart"],
   ["/form", "Protected form"],
   ["/session", "Session"],
+  ["/devices", "Your devices"],
 ];
 
 const FLASH_QUEUES = ["success", "info", "warning"];
@@ -151,9 +152,21 @@ ${body}
 `;
 }
 
-/** Number of items in the cart. */
+/** Number of items in the cart: the quantities of the `cart:<sku>` keys of the session data. */
 export function cartCount(session) {
-  return (session.data.cart?.items ?? []).reduce((n, item) => n + item.qty, 0);
+  return Object.entries(session.data)
+    .filter(([key, line]) => key.startsWith("cart:") && Number.isInteger(line?.qty))
+    .reduce((n, [, line]) => n + line.qty, 0);
+}
+
+/** The cart's lines in catalogue order: `{ sku, name, price, qty, line }`, `line` being the stored object. */
+export function cartLines(data, products) {
+  return products
+    .filter((p) => Object.hasOwn(data, `cart:${p.sku}`))
+    .map((p) => {
+      const line = data[`cart:${p.sku}`];
+      return { sku: p.sku, name: p.name, price: p.price, qty: line.qty, line };
+    });
 }
 
 function csrfField(session) {
@@ -210,7 +223,7 @@ export function homePage({ session, error, name, signinRequired }) {
 
 /** The shopping cart and the catalogue. */
 export function cartPage({ session, products }) {
-  const items = session.data.cart?.items ?? [];
+  const items = cartLines(session.data, products);
   const total = items.reduce((sum, item) => sum + item.qty * item.price, 0);
   const csrf = csrfField(session);
   return html`<h1>Cart</h1>
@@ -256,8 +269,62 @@ export function cartPage({ session, products }) {
         }
       </section>
     </div>
-    <p class="muted small">Adding an item runs <code>req.session.data.cart.items[i].qty += 1</code>: a change deep
-      inside the session data, found by re-serializing it at commit and written with one <code>SET … XX EX</code>.</p>`;
+    <section class="card">
+      <h2>Race it yourself</h2>
+      <p class="muted">Adds a pack of filters 3 seconds after the session was read. Sign out in another tab
+        meanwhile: this request's write finds the session gone and does not sign you back in. Add something
+        else in another tab instead: both changes are kept, because each cart line is its own key of the
+        session data and sessile merges a concurrent write key by key.</p>
+      <form method="post" action="/cart/add" class="inline">${csrf}
+        <input type="hidden" name="sku" value="filters"><input type="hidden" name="delay" value="3000">
+        <button type="submit" class="small ghost" data-testid="add-slowly">Add filters in 3 s</button>
+      </form>
+    </section>
+    <p class="muted small">Adding an item runs <code>req.session.data["cart:beans"].qty += 1</code>: a change deep
+      inside the session data, found by re-serializing it at commit and written with one compare-and-set
+      (<code>EVALSHA</code>: it writes only if no other request wrote since this one read).</p>`;
+}
+
+/**
+ * The signed-in user's devices (their sessions, from `sessions.users.list()`), with "sign out this
+ * device" by handle and "sign out everywhere else".
+ */
+export function devicesPage({ session, devices, bound }) {
+  const csrf = csrfField(session);
+  if (!bound) {
+    return html`<h1>Your devices</h1><section class="card"><p data-testid="not-bound">This session was started
+      before the demo bound sessions to users. Sign out and in again to see your devices.</p></section>`;
+  }
+  return html`<h1>Your devices</h1>
+    <section class="card">
+      <p class="muted">Every browser signed in as <strong>${session.userId}</strong>. The demo keeps one short
+        label per device, made from the User-Agent header (personal data, so nothing more: no IP address).</p>
+      <table class="devices" data-testid="devices">
+        <thead><tr><th>Device</th><th>Handle</th><th>Signed in</th><th>Last refreshed</th><th>Expires</th><th></th></tr></thead>
+        <tbody>${devices.map(
+          (
+            d,
+          ) => html`<tr data-testid="device" data-handle="${d.handle}"${d.current ? new SafeHtml(' data-current="true"') : ""}>
+            <td>${String(d.meta?.label ?? "unknown")}${d.current ? html` <span class="badge" data-testid="this-device">this device</span>` : ""}</td>
+            <td><code>${d.handle.slice(0, 8)}…</code></td>
+            <td>${utc(d.createdAt)}</td>
+            <td>${d.refreshedAt === null ? "—" : utc(d.refreshedAt)}</td>
+            <td>${d.expiresAt === null ? "never" : utc(d.expiresAt)}</td>
+            <td><form method="post" action="/devices/end" class="inline">${csrf}
+              <input type="hidden" name="handle" value="${d.handle}">
+              <button type="submit" class="small ghost" data-testid="end-device">Sign out this device</button>
+            </form></td>
+          </tr>`,
+        )}</tbody>
+      </table>
+      <form method="post" action="/devices/end-others" class="inline">${csrf}
+        <button type="submit" class="primary" data-testid="end-others"${devices.length > 1 ? "" : new SafeHtml(" disabled")}>Sign out everywhere else</button>
+      </form>
+    </section>
+    <p class="muted small">The list is one index read (<code>INDEX READ</code>, a script on the user's sorted set)
+      and one <code>GET</code> per session. Signing a device out deletes its session (<code>GETDEL</code>) and takes
+      it out of the index; that browser's next request finds no session. The handle is a digest of the
+      session's key: it cannot be turned back into a cookie.</p>`;
 }
 
 /** The CSRF-protected form, with the two forged variants an attacker's page might send. */

@@ -70,7 +70,7 @@ export class CommandLog {
 /**
  * `SET` with its condition, `GET` and expiry flags (`"SET NX EX"`, `"SET XX GET EX"`); the store's
  * compare-and-set script by what it asks for (`"CAS SET EX"`, `"CAS SET"`, `"CAS DEL"`), the user index
- * scripts as `"INDEX"`, `"INDEX READ"`, `"INDEX REM"` (each with `" (EVAL)"` when it was sent as source
+ * scripts as `"INDEX UPDATE"`, `"INDEX READ"`, `"INDEX REMOVE"` (each with `" (EVAL)"` when it was sent as source
  * because the server did not have it cached); other commands by name.
  */
 export function shape(command: Command): string {
@@ -133,9 +133,9 @@ function casAction(mode: string | undefined, ttl: string | undefined): string {
 
 /** The user index scripts by the shape they are shown as. */
 const INDEX_SCRIPTS: readonly [Script, string][] = [
-  [INDEX_UPDATE, "INDEX"],
+  [INDEX_UPDATE, "INDEX UPDATE"],
   [INDEX_READ, "INDEX READ"],
-  [INDEX_REMOVE, "INDEX REM"],
+  [INDEX_REMOVE, "INDEX REMOVE"],
 ];
 
 /**
