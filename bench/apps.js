@@ -339,6 +339,44 @@ async function sessileHono(url) {
   return honoServer(app);
 }
 
+/** The bench's two routes as a bare Fetch handler: `views` reads the count, `bump` raises it. */
+function fetchRoutes(views, bump) {
+  return (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/read") return new Response(String(views(request)));
+    if (path === "/write") return new Response(String(bump(request)));
+    return new Response(null, { status: 404 });
+  };
+}
+
+async function fetchServer(fetch) {
+  const { createAdaptorServer } = await import("@hono/node-server");
+  return listen(createAdaptorServer({ fetch }));
+}
+
+async function bareFetch() {
+  return fetchServer(
+    fetchRoutes(
+      () => 0,
+      () => 1,
+    ),
+  );
+}
+
+async function sessileFetch(url) {
+  const { sessionOf, withSessions } = await import("sessile/fetch");
+  const factory = await sessileFactory(await nodeRedis(url));
+  const routes = fetchRoutes(
+    (request) => sessionOf(request, factory).data.views ?? 0,
+    (request) => {
+      const data = sessionOf(request, factory).data;
+      data.views = (data.views ?? 0) + 1;
+      return data.views;
+    },
+  );
+  return fetchServer(withSessions(factory, routes));
+}
+
 /** Starts the app of contender `id` against Redis at `url`; resolves to its port. */
 export const APPS = {
   node: bareNode,
@@ -361,4 +399,6 @@ export const APPS = {
   "koa-session": koaSession,
   hono: bareHono,
   "sessile-hono": sessileHono,
+  fetch: bareFetch,
+  "sessile-fetch": sessileFetch,
 };

@@ -2,7 +2,7 @@
 // built by apps.js inside the child process so the runner never loads a framework.
 
 /** Frameworks in chart order. */
-export const FRAMEWORKS = ["node", "express", "fastify", "koa", "hono"];
+export const FRAMEWORKS = ["node", "express", "fastify", "koa", "hono", "fetch"];
 
 /**
  * role: "bare" (the framework with no session, the 1.0 reference), "floor" (raw Redis, no session
@@ -127,6 +127,14 @@ export const CONTENDERS = [
     framework: "hono",
     role: "sessile",
     label: "sessile/hono + node-redis",
+    short: "sessile",
+  },
+  { id: "fetch", framework: "fetch", role: "bare", label: "fetch handler on @hono/node-server, no session" },
+  {
+    id: "sessile-fetch",
+    framework: "fetch",
+    role: "sessile",
+    label: "sessile/fetch (withSessions) on @hono/node-server + node-redis",
     short: "sessile",
   },
 ];

@@ -1,0 +1,87 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { freePort } from "./redis-server.js";
+
+const run = promisify(execFile);
+
+/**
+ * Installs an example app's own dependencies (once: its node_modules is kept, gitignored) and builds it
+ * with its framework's CLI. `bin` is the CLI under the example's node_modules/.bin.
+ */
+export async function buildExample(dir: string, bin: string, args: string[]): Promise<void> {
+  if (!existsSync(join(dir, "node_modules", ".bin", bin))) {
+    await run("npm", ["install", "--no-audit", "--no-fund"], { cwd: dir });
+  }
+  await run(process.execPath, [join(dir, "node_modules", ".bin", bin), ...args], { cwd: dir });
+}
+
+/** A production server of an example app, started on a free loopback port. */
+export interface ExampleServer {
+  readonly url: string;
+  /** What the server printed, for a failing test's message. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function waitForHttp(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited: ${output()}`);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`the server did not answer at ${url}: ${output()}`);
+}
+
+/**
+ * Runs `node <script> ...args` in `dir` with `env` plus PORT and HOST (loopback), and resolves once
+ * `probe` (a path that costs no Redis command) answers.
+ */
+export async function startExample(
+  dir: string,
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  probe: string,
+): Promise<ExampleServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: dir,
+    env: { ...process.env, NODE_ENV: "production", ...env, PORT: String(port), HOST: "127.0.0.1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let printed = "";
+  child.stdout?.on("data", (chunk) => {
+    printed += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    printed += chunk;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const server: ExampleServer = {
+    url,
+    output: () => printed,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      // SIGTERM first; a server that keeps idle connections open is killed after a second.
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 1000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  try {
+    await waitForHttp(url + probe, child, server.output);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
