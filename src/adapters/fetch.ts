@@ -1,4 +1,4 @@
-import type { CommitResult, Sessions } from "../core/factory.js";
+import { type CommitResult, type Sessions, setCookiesOf } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { ResponseInfo, SessionData } from "../core/types.js";
 import { varyCookie } from "./node-response.js";
@@ -64,7 +64,7 @@ export function loadSession<Data = SessionData>(
 
 /** Adds a commit's `Set-Cookie` and `Vary: Cookie` to `headers`; throws a TypeError when they are immutable. */
 function applyCommit(headers: Headers, result: CommitResult): void {
-  if (result.setCookie !== undefined) headers.append("Set-Cookie", result.setCookie);
+  for (const cookie of setCookiesOf(result)) headers.append("Set-Cookie", cookie);
   if (result.vary) {
     const current = headers.get("Vary") ?? undefined;
     const merged = varyCookie(current);
@@ -89,7 +89,7 @@ export async function commitSession<Data = SessionData>(
     https: options.https ?? options.request?.url.startsWith("https:") ?? false,
     response: new FetchResponseInfo(response),
   });
-  if (result.setCookie === undefined && !result.vary) return response;
+  if (result.setCookie === undefined && result.expireCookies === undefined && !result.vary) return response;
   try {
     applyCommit(response.headers, result);
     return response;
