@@ -1,6 +1,7 @@
 import { debuglog } from "node:util";
 import { serializeClearCookie, serializeCookie } from "./cookie.js";
-import { messageOf, SessionError } from "./errors.js";
+import { messageOf, SessionError, StoreError } from "./errors.js";
+import { createEmitter, type Emit, emitWrite, reportLateChange, subjectOf } from "./events.js";
 import { nowSeconds } from "./expiry.js";
 import { customId, digestId } from "./id.js";
 import { MAX_DURATION } from "./limits.js";
@@ -12,6 +13,7 @@ import { Session, type SessionEngine, stateOf } from "./session.js";
 import { signId } from "./signer.js";
 import { resetState, type SessionState } from "./state.js";
 import { storeCall } from "./store-call.js";
+import { commitChannel, currentTrace, loadChannel, type TraceContext, timedStore, traced } from "./trace.js";
 import type { ResponseInfo, SessionData } from "./types.js";
 import { type UserSessions, userSessions } from "./users.js";
 import { carryOut, endSession, type WriteContext } from "./write.js";
@@ -93,22 +95,26 @@ function checkTimeoutFor(opts: ResolvedOptions): (seconds: number | null) => voi
 }
 
 /** The contexts the steps run in, built once per factory. */
-function contextsFor(opts: ResolvedOptions): { load: LoadContext; write: WriteContext } {
-  const report = createReporter(opts.cookie.name, opts.onInvalid);
+function contextsFor(opts: ResolvedOptions): { load: LoadContext; write: WriteContext; emit: Emit } {
+  const emit = createEmitter(opts.cookie.name, opts.events);
+  const store = timedStore(opts.store);
+  const report = createReporter(opts.cookie.name, opts.onInvalid, emit);
   const newId = () => {
     const id = opts.customId ? customId(opts.generateId) : opts.generateId();
     return { id, key: digestId(id) };
   };
   return {
-    load: { ...opts, cookieName: opts.cookie.name, report },
+    emit,
+    load: { ...opts, store, cookieName: opts.cookie.name, report },
     write: {
-      store: opts.store,
+      store,
+      emit,
       idleTimeout: opts.idleTimeout,
       cookieMaxAge: opts.cookie.maxAge,
       newId,
       report,
       options: opts,
-      reportConflict: createConflictReporter(opts.cookie.name, opts.onConflict),
+      reportConflict: createConflictReporter(opts.cookie.name, opts.onConflict, emit),
       index: {
         absoluteTimeout: opts.absoluteTimeout,
         maxSessionsPerUser: opts.maxSessionsPerUser,
@@ -134,7 +140,42 @@ async function persist(
   allowed: boolean,
 ): Promise<void> {
   const now = nowSeconds();
-  await carryOut(ctx, state, planWrite(state, opts, now, allowed), now);
+  const plan = planWrite(state, opts, now, allowed);
+  const trace = currentTrace();
+  if (trace !== undefined) {
+    trace.write = plan.kind;
+    trace.refreshed = plan.kind === "update" && plan.extends;
+    if ("text" in plan) trace.payloadBytes = Buffer.byteLength(plan.text);
+  }
+  await carryOut(ctx, state, plan, now);
+  emitWrite(ctx.emit, plan, state);
+}
+
+/** Tells `storeError` of a failing store, then lets the error go on. */
+async function watchStore<T>(emit: Emit, state: SessionState | null, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof StoreError) {
+      const subject = state === null ? { handle: null, userId: null } : subjectOf(state);
+      emit("storeError", { ...subject, operation: error.operation, message: error.message });
+    }
+    throw error;
+  }
+}
+
+/** A trace context for an operation of this factory. */
+function traceContext(operation: "load" | "commit", cookieName: string): () => TraceContext {
+  return () => ({ operation, cookieName, commands: [], handle: null, userId: null });
+}
+
+/** Fills a finished trace with whom it was about. */
+function traceEnd(context: TraceContext, state: SessionState): void {
+  const { handle, userId } = subjectOf(state);
+  context.handle = handle;
+  context.userId = userId;
+  if (context.operation === "load")
+    context.outcome ??= state.stored !== null ? "loaded" : state.presented ? "rejected" : "none";
 }
 
 /** The `Set-Cookie` value the commit's cookie decision calls for. */
@@ -149,6 +190,28 @@ function cookieHeader(
   return serializeCookie(opts.cookie, value, { https, maxAge: cookieMaxAge(state, opts.cookie.maxAge) });
 }
 
+/** The commit of a session not committed before: the write, then the cookie to send. */
+async function commitState(
+  opts: ResolvedOptions,
+  ctx: WriteContext,
+  state: SessionState,
+  context: CommitContext,
+): Promise<CommitResult> {
+  const suppressed = context.failed === true && !opts.cookieOnError;
+  const allowed =
+    !suppressed &&
+    (opts.allowCookie === undefined || context.response === undefined || opts.allowCookie(context.response));
+  if (mayWrite(state)) await persist(opts, ctx, state, allowed);
+  if (!allowed && state.stored?.origin === "created") {
+    // save() stored a new session whose cookie may not be sent: remove it rather than leave an orphan.
+    await storeCall("destroy", ctx.store.destroy(state.stored.key));
+    return NO_COOKIE;
+  }
+  const need = planCookie(state, { allowed, suppressed });
+  if (need === "keep") return state.presented ? { setCookie: undefined, vary: true } : NO_COOKIE;
+  return { setCookie: cookieHeader(opts, state, context.https === true, need), vary: true };
+}
+
 /**
  * Creates a session factory. Every option is validated here, once; a bad one throws a `SessionError`
  * whose message says how to fix it.
@@ -160,10 +223,13 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
   const engine: SessionEngine = {
     async invalidate(state) {
       const key = state.stored?.key ?? state.rotatedKey;
-      if (key !== null) await endSession(ctx.write, state, key, nowSeconds());
+      if (key !== null) ctx.emit("invalidated", { ...subjectOf(state), cause: "logout" });
+      if (key !== null)
+        await watchStore(ctx.emit, state, () => endSession(ctx.write, state, key, nowSeconds()));
       else resetState(state, nowSeconds(), opts.idleTimeout, "clear");
     },
-    save: (state) => persist(opts, ctx.write, state, true),
+    save: (state) => watchStore(ctx.emit, state, () => persist(opts, ctx.write, state, true)),
+    late: (state, change) => reportLateChange(ctx.emit, state, change),
     checkTimeout: checkTimeoutFor(opts),
     checkBind() {
       if (opts.store.users === undefined) {
@@ -177,31 +243,38 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
 
   return {
     cookieName: opts.cookie.name,
-    users: userSessions({ store: opts.store, serializer: opts.serializer, stampLife: stampLifeOf(opts) }),
+    users: userSessions({
+      store: ctx.write.store,
+      serializer: opts.serializer,
+      stampLife: stampLifeOf(opts),
+      emit: ctx.emit,
+    }),
 
-    async load(header) {
-      return new Session<Data>(await loadState(ctx.load, header, nowSeconds()), engine);
+    load(header) {
+      return traced(
+        loadChannel,
+        traceContext("load", opts.cookie.name),
+        () =>
+          watchStore(ctx.emit, null, async () => {
+            return new Session<Data>(await loadState(ctx.load, header, nowSeconds()), engine);
+          }),
+        (trace, session) => traceEnd(trace, stateOf(session)),
+      );
     },
 
-    async commit(session, context = {}) {
+    commit(session, context = {}) {
       const state = stateOf(session);
-      if (state.committed) return REPEATED;
+      if (state.committed) return Promise.resolve(REPEATED);
       state.committed = true;
-      const suppressed = context.failed === true && !opts.cookieOnError;
-      const allowed =
-        !suppressed &&
-        (opts.allowCookie === undefined ||
-          context.response === undefined ||
-          opts.allowCookie(context.response));
-      if (mayWrite(state)) await persist(opts, ctx.write, state, allowed);
-      if (!allowed && state.stored?.origin === "created") {
-        // save() stored a new session whose cookie may not be sent: remove it rather than leave an orphan.
-        await storeCall("destroy", opts.store.destroy(state.stored.key));
-        return NO_COOKIE;
-      }
-      const need = planCookie(state, { allowed, suppressed });
-      if (need === "keep") return state.presented ? { setCookie: undefined, vary: true } : NO_COOKIE;
-      return { setCookie: cookieHeader(opts, state, context.https === true, need), vary: true };
+      return traced(
+        commitChannel,
+        traceContext("commit", opts.cookie.name),
+        () => watchStore(ctx.emit, state, () => commitState(opts, ctx.write, state, context)),
+        (trace, result) => {
+          traceEnd(trace, state);
+          trace.setCookie = result.setCookie !== undefined;
+        },
+      );
     },
   };
 }
