@@ -1,5 +1,13 @@
 export type { CookieOptions } from "./core/cookie-options.js";
 export { SessionError, type SessionErrorCode, StoreError, WrongTypeError } from "./core/errors.js";
+export type {
+  EventPayload,
+  InvalidatedCause,
+  SessionEventBase,
+  SessionEventMap,
+  SessionEventName,
+  SessionEvents,
+} from "./core/events.js";
 export { type CommitContext, type CommitResult, createSessions, type Sessions } from "./core/factory.js";
 export { digestId, generateSessionId } from "./core/id.js";
 export type { SessionOptions } from "./core/options.js";
@@ -15,6 +23,7 @@ export type {
   UpdateResult,
   UserIndexStore,
 } from "./core/store.js";
+export type { TraceContext, TracedCommand } from "./core/trace.js";
 export type {
   ConflictDetails,
   InvalidDetails,
