@@ -13,7 +13,16 @@ import { Session, type SessionEngine, stateOf } from "./session.js";
 import { signId } from "./signer.js";
 import { resetState, type SessionState } from "./state.js";
 import { storeCall } from "./store-call.js";
-import { commitChannel, currentTrace, loadChannel, type TraceContext, timedStore, traced } from "./trace.js";
+import {
+  commitChannel,
+  currentTrace,
+  earlyCommands,
+  loadChannel,
+  type TraceContext,
+  timedStore,
+  traced,
+  tracedEarly,
+} from "./trace.js";
 import type { ResponseInfo, SessionData } from "./types.js";
 import { type UserSessions, userSessions } from "./users.js";
 import { carryOut, endSession, type WriteContext } from "./write.js";
@@ -223,12 +232,16 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
   const engine: SessionEngine = {
     async invalidate(state) {
       const key = state.stored?.key ?? state.rotatedKey;
-      if (key !== null) ctx.emit("invalidated", { ...subjectOf(state), cause: "logout" });
-      if (key !== null)
-        await watchStore(ctx.emit, state, () => endSession(ctx.write, state, key, nowSeconds()));
-      else resetState(state, nowSeconds(), opts.idleTimeout, "clear");
+      if (key === null) return resetState(state, nowSeconds(), opts.idleTimeout, "clear");
+      ctx.emit("invalidated", { ...subjectOf(state), cause: "logout" });
+      await tracedEarly(state, opts.cookie.name, () =>
+        watchStore(ctx.emit, state, () => endSession(ctx.write, state, key, nowSeconds())),
+      );
     },
-    save: (state) => watchStore(ctx.emit, state, () => persist(opts, ctx.write, state, true)),
+    save: (state) =>
+      tracedEarly(state, opts.cookie.name, () =>
+        watchStore(ctx.emit, state, () => persist(opts, ctx.write, state, true)),
+      ),
     late: (state, change) => reportLateChange(ctx.emit, state, change),
     checkTimeout: checkTimeoutFor(opts),
     checkBind() {
@@ -268,7 +281,7 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
       state.committed = true;
       return traced(
         commitChannel,
-        traceContext("commit", opts.cookie.name),
+        () => ({ ...traceContext("commit", opts.cookie.name)(), commands: earlyCommands(state) }),
         () => watchStore(ctx.emit, state, () => commitState(opts, ctx.write, state, context)),
         (trace, result) => {
           traceEnd(trace, state);

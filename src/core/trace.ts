@@ -71,6 +71,31 @@ export function traced<T>(
   );
 }
 
+/** Commands sent by `invalidate()` or `save()` during the handler, kept for the commit's trace. */
+const early = new WeakMap<object, TracedCommand[]>();
+
+/**
+ * Runs a store operation of the handler (`invalidate()`, `save()`) with its commands timed, when the
+ * commit is traced, so the commit's context carries every command of the request after the load.
+ */
+export function tracedEarly<T>(owner: object, cookieName: string, run: () => Promise<T>): Promise<T> {
+  if (!commitChannel.hasSubscribers) return run();
+  let commands = early.get(owner);
+  if (commands === undefined) {
+    commands = [];
+    early.set(owner, commands);
+  }
+  const context: TraceContext = { operation: "commit", cookieName, commands, handle: null, userId: null };
+  return current.run(context, run);
+}
+
+/** The commands `owner` sent before its commit (see {@link tracedEarly}), taken once. */
+export function earlyCommands(owner: object): TracedCommand[] {
+  const commands = early.get(owner) ?? [];
+  early.delete(owner);
+  return commands;
+}
+
 /** Times one store command into the running trace; untraced, it is the command itself. */
 function timed<T>(command: string, send: () => Promise<T>): Promise<T> {
   const trace = current.getStore();
