@@ -12,7 +12,7 @@ import {
   type StoredValue,
 } from "./redis-client.js";
 
-export const INSPECT_USAGE = `Usage:
+export const INSPECT_USAGE: string = `Usage:
   sessile stats [options]               count sessions, payload sizes and TTLs (SCAN on every primary)
   sessile show <handle> [options]       one session by its handle (session.handle), without its data
   sessile rm <handle> --yes [options]   delete one session by its handle

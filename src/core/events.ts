@@ -1,4 +1,4 @@
-import { channel } from "node:diagnostics_channel";
+import { type Channel, channel } from "node:diagnostics_channel";
 import { debuglog } from "node:util";
 import { messageOf } from "./errors.js";
 import type { SessionState } from "./state.js";
@@ -83,7 +83,7 @@ const EVENT_NAMES: readonly SessionEventName[] = [
  * Every factory's events, published as `{ name, event }` for process-wide subscribers (the metrics
  * helper, an APM agent); nothing is built for it unless someone subscribes.
  */
-export const eventChannel = channel("sessile:event");
+export const eventChannel: Channel = channel("sessile:event");
 
 /** Checks the `events` option: an object whose keys are event names and whose values are functions. */
 export function resolveEvents(value: unknown): SessionEvents | undefined {

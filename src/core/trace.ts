@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { tracingChannel } from "node:diagnostics_channel";
+import { type TracingChannel, tracingChannel } from "node:diagnostics_channel";
 import { performance } from "node:perf_hooks";
 import type { SessionStore, UserIndexStore } from "./store.js";
 
@@ -38,8 +38,8 @@ export interface TraceContext {
   error?: unknown;
 }
 
-export const loadChannel = tracingChannel<TraceContext>("sessile:load");
-export const commitChannel = tracingChannel<TraceContext>("sessile:commit");
+export const loadChannel: TracingChannel<unknown, TraceContext> = tracingChannel("sessile:load");
+export const commitChannel: TracingChannel<unknown, TraceContext> = tracingChannel("sessile:commit");
 
 const current = new AsyncLocalStorage<TraceContext>();
 
