@@ -64,8 +64,10 @@ export type SessionEvents = {
 /** What an emitter is given besides the cookie name; `emit` adds the cookie name. */
 export type EventPayload<K extends SessionEventName> = Omit<SessionEventMap[K], "cookieName">;
 
-/** Emits one event of a factory. */
-export type Emit = <K extends SessionEventName>(name: K, event: EventPayload<K>) => void;
+/** Emits one event of a factory; `wants(name)` says whether anyone listens, so a caller can skip building it. */
+export type Emit = (<K extends SessionEventName>(name: K, event: EventPayload<K>) => void) & {
+  wants(name: SessionEventName): boolean;
+};
 
 const EVENT_NAMES: readonly SessionEventName[] = [
   "created",
@@ -116,21 +118,25 @@ export function subjectOf(state: SessionState): Pick<SessionEventBase, "handle" 
  */
 export function createEmitter(cookieName: string, events: SessionEvents | undefined): Emit {
   const reported = new Set<string>();
-  return function emit(name, payload) {
-    if (name === "invalid") noteOutcome((payload as EventPayload<"invalid">).reason);
-    const listener = events?.[name] as ((event: unknown) => void) | undefined;
-    if (listener === undefined && !eventChannel.hasSubscribers) return;
-    const event = Object.freeze({ cookieName, ...payload });
-    if (eventChannel.hasSubscribers) eventChannel.publish({ name, event });
-    if (listener === undefined) return;
-    try {
-      listener(event);
-    } catch (error) {
-      if (reported.has(name)) return;
-      reported.add(name);
-      log("the %s listener threw (reported once): %s", name, messageOf(error));
-    }
-  };
+  const wants = (name: SessionEventName) => events?.[name] !== undefined || eventChannel.hasSubscribers;
+  return Object.assign(
+    function emit<K extends SessionEventName>(name: K, payload: EventPayload<K>): void {
+      if (name === "invalid") noteOutcome((payload as EventPayload<"invalid">).reason);
+      const listener = events?.[name] as ((event: unknown) => void) | undefined;
+      if (listener === undefined && !eventChannel.hasSubscribers) return;
+      const event = Object.freeze({ cookieName, ...payload });
+      if (eventChannel.hasSubscribers) eventChannel.publish({ name, event });
+      if (listener === undefined) return;
+      try {
+        listener(event);
+      } catch (error) {
+        if (reported.has(name)) return;
+        reported.add(name);
+        log("the %s listener threw (reported once): %s", name, messageOf(error));
+      }
+    },
+    { wants },
+  );
 }
 
 /** A load traced: the first reason its presented session was not used is its outcome. */
@@ -160,7 +166,11 @@ export interface PlannedWrite {
 /** Tells what a write that ran did: `created`, `regenerated` or `refreshed`. */
 export function emitWrite(emit: Emit, plan: PlannedWrite, state: SessionState): void {
   const stored = state.stored;
-  if (stored === null) return;
+  if (
+    stored === null ||
+    !emit.wants(plan.kind === "create" ? "created" : plan.kind === "rotate" ? "regenerated" : "refreshed")
+  )
+    return;
   const subject = subjectOf(state);
   if (plan.kind === "create" && stored.origin === "created") emit("created", subject);
   else if (plan.kind === "rotate" && stored.origin === "created" && plan.oldKey !== undefined)
