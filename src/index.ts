@@ -1,6 +1,14 @@
 export type { AdoptEvent, AdoptionSource, AdoptOptions } from "./core/adopt.js";
 export type { CookieOptions } from "./core/cookie-options.js";
 export { SessionError, type SessionErrorCode, StoreError, WrongTypeError } from "./core/errors.js";
+export type {
+  EventPayload,
+  InvalidatedCause,
+  SessionEventBase,
+  SessionEventMap,
+  SessionEventName,
+  SessionEvents,
+} from "./core/events.js";
 export {
   type CommitContext,
   type CommitResult,
@@ -23,6 +31,7 @@ export type {
   UpdateResult,
   UserIndexStore,
 } from "./core/store.js";
+export type { TraceContext, TracedCommand } from "./core/trace.js";
 export type {
   ConflictDetails,
   InvalidDetails,

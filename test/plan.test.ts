@@ -93,6 +93,7 @@ async function commit(
     async save() {
       throw new Error("not used in plan tests");
     },
+    late() {},
     checkTimeout() {},
     checkBind() {},
   };

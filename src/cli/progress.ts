@@ -9,11 +9,13 @@ export class Progress {
   readonly #every: number;
   #total = 0;
   #lastLine = 0;
+  readonly #label: string;
 
-  constructor(out: CliIo["stderr"], every = 1000) {
+  constructor(out: CliIo["stderr"], every = 1000, label = "sessile migrate") {
     this.#out = out;
     this.#tty = out.isTTY === true;
     this.#every = every;
+    this.#label = label;
   }
 
   /** The number of keys in the scanned databases (`DBSIZE`): an upper bound, SCAN may match fewer. */
@@ -21,15 +23,16 @@ export class Progress {
     this.#total = total;
   }
 
-  update(done: number, migrated: number): void {
+  /** `counted` is what the command counts (`noun`: migrated, sessions). */
+  update(done: number, counted: number, noun = "migrated"): void {
     if (this.#tty) {
       const share = this.#total > 0 ? Math.min(done / this.#total, 1) : 0;
       const filled = Math.round(share * WIDTH);
       const bar = `${"#".repeat(filled)}${"-".repeat(WIDTH - filled)}`;
-      this.#out.write(`\r\x1b[K[${bar}] ${done} of ≤ ${this.#total} keys scanned, ${migrated} migrated`);
+      this.#out.write(`\r\x1b[K[${bar}] ${done} of ≤ ${this.#total} keys scanned, ${counted} ${noun}`);
     } else if (done - this.#lastLine >= this.#every) {
       this.#lastLine = done;
-      this.#out.write(`sessile migrate: ${done} keys scanned, ${migrated} migrated\n`);
+      this.#out.write(`${this.#label}: ${done} keys scanned, ${counted} ${noun}\n`);
     }
   }
 

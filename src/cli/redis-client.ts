@@ -24,6 +24,10 @@ export interface MigrationRedis {
   /** `SET key value EX ttl NX`; whether it was written. */
   setNew(key: string, value: string, ttl: number): Promise<boolean>;
   exists(key: string): Promise<boolean>;
+  /** `GET` and `PTTL` of one key (routed to its node on a Cluster). */
+  readOne(key: string): Promise<{ value: StoredValue; pttl: number }>;
+  /** `ZRANGE key 0 -1 WITHSCORES` of a user index: members with their scores as text. */
+  indexOf(key: string): Promise<string[]>;
   del(key: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -267,6 +271,18 @@ function commandsOf(
     primaries,
     setNew: async (key, value, ttl) => (await call("SET", key, value, "EX", String(ttl), "NX")) !== null,
     exists: async (key) => Number(await call("EXISTS", key)) > 0,
+    async readOne(key) {
+      const [value, pttl] = await Promise.all([
+        call("GET", key).then(text, (error: unknown): StoredValue => {
+          if (isWrongType(error)) return { wrongType: true };
+          throw error;
+        }),
+        call("PTTL", key),
+      ]);
+      return { value, pttl: Number(pttl) };
+    },
+    indexOf: async (key) =>
+      ((await call("ZRANGE", key, "0", "-1", "WITHSCORES")) as unknown[]).map((r) => String(text(r))),
     del: async (key) => {
       await call("DEL", key);
     },

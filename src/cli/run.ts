@@ -1,3 +1,4 @@
+import { INSPECT_USAGE, inspect } from "./inspect.js";
 import { type CliIo, UsageError } from "./io.js";
 import { MIGRATE_USAGE, migrate } from "./migrate.js";
 
@@ -5,6 +6,10 @@ const USAGE = `Usage: sessile <command> [options]
 
 Commands:
   migrate   copy express-session, @fastify/session or koa-session sessions into sessile
+  stats     count sessions, payload sizes and TTLs (every primary of a Cluster)
+  show      one session by its handle, without its data
+  rm        delete one session by its handle (--yes)
+  user      the sessions of a user
 
 Run sessile <command> --help for its options.
 `;
@@ -15,7 +20,18 @@ interface Command {
   run(argv: readonly string[], io: CliIo): Promise<unknown>;
 }
 
-const COMMANDS: Readonly<Record<string, Command>> = { migrate: { usage: MIGRATE_USAGE, run: migrate } };
+const inspectCommand = (name: string): Command => ({
+  usage: INSPECT_USAGE,
+  run: (argv, io) => inspect(name, argv, io),
+});
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  migrate: { usage: MIGRATE_USAGE, run: migrate },
+  stats: inspectCommand("stats"),
+  show: inspectCommand("show"),
+  rm: inspectCommand("rm"),
+  user: inspectCommand("user"),
+};
 
 function messageOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);

@@ -1,6 +1,7 @@
 import { debuglog } from "node:util";
 import { serializeClearCookie, serializeCookie } from "./cookie.js";
-import { messageOf, SessionError } from "./errors.js";
+import { messageOf, SessionError, StoreError } from "./errors.js";
+import { createEmitter, type Emit, emitWrite, reportLateChange, subjectOf } from "./events.js";
 import { nowSeconds } from "./expiry.js";
 import { customId, digestId } from "./id.js";
 import { MAX_DURATION } from "./limits.js";
@@ -12,6 +13,16 @@ import { Session, type SessionEngine, stateOf } from "./session.js";
 import { signId } from "./signer.js";
 import { resetState, type SessionState } from "./state.js";
 import { storeCall } from "./store-call.js";
+import {
+  commitChannel,
+  currentTrace,
+  earlyCommands,
+  loadChannel,
+  type TraceContext,
+  timedStore,
+  traced,
+  tracedEarly,
+} from "./trace.js";
 import type { ResponseInfo, SessionData } from "./types.js";
 import { type UserSessions, userSessions } from "./users.js";
 import { carryOut, endSession, retireAdopted, type WriteContext } from "./write.js";
@@ -104,23 +115,27 @@ function checkTimeoutFor(opts: ResolvedOptions): (seconds: number | null) => voi
 }
 
 /** The contexts the steps run in, built once per factory. */
-function contextsFor(opts: ResolvedOptions): { load: LoadContext; write: WriteContext } {
-  const report = createReporter(opts.cookie.name, opts.onInvalid);
+function contextsFor(opts: ResolvedOptions): { load: LoadContext; write: WriteContext; emit: Emit } {
+  const emit = createEmitter(opts.cookie.name, opts.events);
+  const store = timedStore(opts.store);
+  const report = createReporter(opts.cookie.name, opts.onInvalid, emit);
   const newId = () => {
     const id = opts.customId ? customId(opts.generateId) : opts.generateId();
     return { id, key: digestId(id) };
   };
   return {
-    load: { ...opts, cookieName: opts.cookie.name, report },
+    emit,
+    load: { ...opts, store, cookieName: opts.cookie.name, report },
     write: {
-      store: opts.store,
+      store,
+      emit,
       idleTimeout: opts.idleTimeout,
       cookieMaxAge: opts.cookie.maxAge,
       newId,
       report,
       adopt: opts.adopt,
       options: opts,
-      reportConflict: createConflictReporter(opts.cookie.name, opts.onConflict),
+      reportConflict: createConflictReporter(opts.cookie.name, opts.onConflict, emit),
       index: {
         absoluteTimeout: opts.absoluteTimeout,
         maxSessionsPerUser: opts.maxSessionsPerUser,
@@ -146,7 +161,42 @@ async function persist(
   allowed: boolean,
 ): Promise<void> {
   const now = nowSeconds();
-  await carryOut(ctx, state, planWrite(state, opts, now, allowed), now);
+  const plan = planWrite(state, opts, now, allowed);
+  const trace = currentTrace();
+  if (trace !== undefined) {
+    trace.write = plan.kind;
+    trace.refreshed = plan.kind === "update" && plan.extends;
+    if ("text" in plan) trace.payloadBytes = Buffer.byteLength(plan.text);
+  }
+  await carryOut(ctx, state, plan, now);
+  emitWrite(ctx.emit, plan, state);
+}
+
+/** Tells `storeError` of a failing store, then lets the error go on. */
+async function watchStore<T>(emit: Emit, state: SessionState | null, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof StoreError) {
+      const subject = state === null ? { handle: null, userId: null } : subjectOf(state);
+      emit("storeError", { ...subject, operation: error.operation, message: error.message });
+    }
+    throw error;
+  }
+}
+
+/** A trace context for an operation of this factory. */
+function traceContext(operation: "load" | "commit", cookieName: string): () => TraceContext {
+  return () => ({ operation, cookieName, commands: [], handle: null, userId: null });
+}
+
+/** Fills a finished trace with whom it was about. */
+function traceEnd(context: TraceContext, state: SessionState): void {
+  const { handle, userId } = subjectOf(state);
+  context.handle = handle;
+  context.userId = userId;
+  if (context.operation === "load")
+    context.outcome ??= state.stored !== null ? "loaded" : state.presented ? "rejected" : "none";
 }
 
 /** The `Set-Cookie` value the commit's cookie decision calls for. */
@@ -159,6 +209,32 @@ function cookieHeader(
   if (need === "clear" || state.stored === null) return serializeClearCookie(opts.cookie, https);
   const value = signId(opts.secrets, opts.cookie.name, state.stored.id);
   return serializeCookie(opts.cookie, value, { https, maxAge: cookieMaxAge(state, opts.cookie.maxAge) });
+}
+
+/** The commit of a session not committed before: the write, then the cookie to send. */
+async function commitState(
+  opts: ResolvedOptions,
+  ctx: WriteContext,
+  state: SessionState,
+  context: CommitContext,
+): Promise<CommitResult> {
+  const suppressed = context.failed === true && !opts.cookieOnError;
+  const allowed =
+    !suppressed &&
+    (opts.allowCookie === undefined || context.response === undefined || opts.allowCookie(context.response));
+  if (mayWrite(state)) await persist(opts, ctx, state, allowed);
+  if (!allowed && state.stored?.origin === "created") {
+    // save() stored a new session whose cookie may not be sent: remove it rather than leave an orphan.
+    await storeCall("destroy", ctx.store.destroy(state.stored.key));
+    return NO_COOKIE;
+  }
+  const need = planCookie(state, { allowed, suppressed });
+  const legacy = state.expireLegacy.length === 0 ? {} : { expireCookies: state.expireLegacy };
+  if (need === "keep") {
+    if (!state.presented && legacy.expireCookies === undefined) return NO_COOKIE;
+    return { setCookie: undefined, vary: true, ...legacy };
+  }
+  return { setCookie: cookieHeader(opts, state, context.https === true, need), vary: true, ...legacy };
 }
 
 /**
@@ -174,10 +250,17 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
       // A logout before the adopted session was stored ends the legacy one too.
       await retireAdopted(ctx.write, state, "ended");
       const key = state.stored?.key ?? state.rotatedKey;
-      if (key !== null) await endSession(ctx.write, state, key, nowSeconds());
-      else resetState(state, nowSeconds(), opts.idleTimeout, "clear");
+      if (key === null) return resetState(state, nowSeconds(), opts.idleTimeout, "clear");
+      ctx.emit("invalidated", { ...subjectOf(state), cause: "logout" });
+      await tracedEarly(state, opts.cookie.name, () =>
+        watchStore(ctx.emit, state, () => endSession(ctx.write, state, key, nowSeconds())),
+      );
     },
-    save: (state) => persist(opts, ctx.write, state, true),
+    save: (state) =>
+      tracedEarly(state, opts.cookie.name, () =>
+        watchStore(ctx.emit, state, () => persist(opts, ctx.write, state, true)),
+      ),
+    late: (state, change) => reportLateChange(ctx.emit, state, change),
     checkTimeout: checkTimeoutFor(opts),
     checkBind() {
       if (opts.store.users === undefined) {
@@ -191,35 +274,38 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
 
   return {
     cookieName: opts.cookie.name,
-    users: userSessions({ store: opts.store, serializer: opts.serializer, stampLife: stampLifeOf(opts) }),
+    users: userSessions({
+      store: ctx.write.store,
+      serializer: opts.serializer,
+      stampLife: stampLifeOf(opts),
+      emit: ctx.emit,
+    }),
 
-    async load(header) {
-      return new Session<Data>(await loadState(ctx.load, header, nowSeconds()), engine);
+    load(header) {
+      return traced(
+        loadChannel,
+        traceContext("load", opts.cookie.name),
+        () =>
+          watchStore(ctx.emit, null, async () => {
+            return new Session<Data>(await loadState(ctx.load, header, nowSeconds()), engine);
+          }),
+        (trace, session) => traceEnd(trace, stateOf(session)),
+      );
     },
 
-    async commit(session, context = {}) {
+    commit(session, context = {}) {
       const state = stateOf(session);
-      if (state.committed) return REPEATED;
+      if (state.committed) return Promise.resolve(REPEATED);
       state.committed = true;
-      const suppressed = context.failed === true && !opts.cookieOnError;
-      const allowed =
-        !suppressed &&
-        (opts.allowCookie === undefined ||
-          context.response === undefined ||
-          opts.allowCookie(context.response));
-      if (mayWrite(state)) await persist(opts, ctx.write, state, allowed);
-      if (!allowed && state.stored?.origin === "created") {
-        // save() stored a new session whose cookie may not be sent: remove it rather than leave an orphan.
-        await storeCall("destroy", opts.store.destroy(state.stored.key));
-        return NO_COOKIE;
-      }
-      const need = planCookie(state, { allowed, suppressed });
-      const legacy = state.expireLegacy.length === 0 ? {} : { expireCookies: state.expireLegacy };
-      if (need === "keep") {
-        if (!state.presented && legacy.expireCookies === undefined) return NO_COOKIE;
-        return { setCookie: undefined, vary: true, ...legacy };
-      }
-      return { setCookie: cookieHeader(opts, state, context.https === true, need), vary: true, ...legacy };
+      return traced(
+        commitChannel,
+        () => ({ ...traceContext("commit", opts.cookie.name)(), commands: earlyCommands(state) }),
+        () => watchStore(ctx.emit, state, () => commitState(opts, ctx.write, state, context)),
+        (trace, result) => {
+          traceEnd(trace, state);
+          trace.setCookie = result.setCookie !== undefined;
+        },
+      );
     },
   };
 }

@@ -58,8 +58,9 @@ async function discard(
   now: number,
   reason: "corrupt" | "expired",
   message: string,
+  userId: string | null = null,
 ): Promise<SessionState> {
-  ctx.report(reason, message);
+  ctx.report(reason, message, { handle: key, userId });
   await storeCall("destroy", ctx.store.destroy(key));
   return freshState(now, ctx.idleTimeout, true);
 }
@@ -80,6 +81,7 @@ function superseded(ctx: LoadContext, key: string, now: number): SessionState {
   ctx.report(
     "rotated",
     "the session cookie was replaced by a concurrent regenerate(); this request gets an unsaved session",
+    { handle: key, userId: null },
   );
   const state = unsaved(ctx, now, "superseded");
   state.rotatedKey = key;
@@ -174,7 +176,10 @@ export async function loadState(
   if (raw === undefined)
     return discard(ctx, key, now, "corrupt", "the session key holds a value of the wrong Redis type");
   if (raw === null) {
-    ctx.report("not-found", "no stored session for this cookie (expired or deleted)");
+    ctx.report("not-found", "no stored session for this cookie (expired or deleted)", {
+      handle: key,
+      userId: null,
+    });
     return freshState(now, ctx.idleTimeout, true);
   }
   if (rotatedTo(raw) !== null) return superseded(ctx, key, now);
@@ -185,7 +190,8 @@ export async function loadState(
   let record = decoded.record;
   const end = deadline(record.createdAt, record.expires, ctx.absoluteTimeout);
   if (end !== null && end <= now) {
-    return discard(ctx, key, now, "expired", "the stored session is past its idle or absolute timeout");
+    const message = "the stored session is past its idle or absolute timeout";
+    return discard(ctx, key, now, "expired", message, record.user?.id ?? null);
   }
   // A session stored without any deadline (by LRU mode or an older configuration) under options that
   // need a TTL adopts the idle timeout with a refresh due now, so its next write carries an expiry.

@@ -2,6 +2,7 @@ import type { AdoptOptions } from "./adopt.js";
 import { type CookieOptions, type ResolvedCookieOptions, resolveCookie } from "./cookie-options.js";
 import { DEFAULTS } from "./defaults.js";
 import { messageOf } from "./errors.js";
+import { resolveEvents, type SessionEvents } from "./events.js";
 import { customId, generateSessionId } from "./id.js";
 import { MAX_DURATION, MIN_PAYLOAD_BYTES } from "./limits.js";
 import { decodePayload, encodePayload, type Serializer, type SessionRecord } from "./payload.js";
@@ -81,6 +82,13 @@ export interface SessionOptions {
    * reported through `debuglog("sessile")` only. Never receives ids, cookie values or secrets.
    */
   onConflict?: (details: ConflictDetails) => void;
+  /**
+   * Lifecycle listeners, each optional: `created`, `refreshed`, `regenerated`, `invalidated` (with its
+   * cause), `vanished`, `invalid`, `conflict`, `storeError`, `lateChange`. Each event carries the
+   * session's handle and its user id, never an id, a cookie value or a secret; a listener that throws
+   * is reported once through `debuglog("sessile")` and never breaks a request.
+   */
+  events?: SessionEvents;
   /** Payload serializer. The default JSON parse drops `__proto__`, `constructor` and `prototype` keys. */
   serializer?: Serializer;
   /** Session id generator; must return at least 22 base64url characters (128 bits). @default 32 random bytes */
@@ -118,6 +126,7 @@ export interface ResolvedOptions {
   readonly allowCookie: ((response: ResponseInfo) => boolean) | undefined;
   readonly onInvalid: ((reason: InvalidReason, details: InvalidDetails) => void) | undefined;
   readonly onConflict: ((details: ConflictDetails) => void) | undefined;
+  readonly events: SessionEvents | undefined;
   readonly serializer: Serializer;
   readonly generateId: () => string;
   readonly customId: boolean;
@@ -142,6 +151,7 @@ const OPTION_KEYS: readonly string[] = [
   "allowCookie",
   "onInvalid",
   "onConflict",
+  "events",
   "serializer",
   "generateId",
   "maxPayloadBytes",
@@ -298,6 +308,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     allowCookie: checkFunction(options.allowCookie, "allowCookie"),
     onInvalid: checkFunction(options.onInvalid, "onInvalid"),
     onConflict: checkFunction(options.onConflict, "onConflict"),
+    events: resolveEvents(options.events),
     serializer: resolveSerializer(options.serializer),
     generateId: generateId ?? generateSessionId,
     customId: generateId !== undefined,

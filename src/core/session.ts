@@ -12,6 +12,8 @@ export interface SessionEngine {
   checkTimeout(seconds: number | null): void;
   /** Throws unless the store keeps user indexes. */
   checkBind(): void;
+  /** Told of a change made after the commit (it will not be saved). */
+  late(state: SessionState, change: string): void;
 }
 
 let readState: (session: Session<unknown>) => SessionState;
@@ -80,6 +82,13 @@ export class Session<Data = SessionData> {
     this.#engine = engine;
   }
 
+  /** The state, for a change named `change`; one made after the commit is reported (it is not saved). */
+  #changing(change: string): SessionState {
+    const state = this.#state;
+    if (state.committed) this.#engine.late(state, change);
+    return state;
+  }
+
   /** The session data: a plain object, nested changes included. Assigning replaces it. */
   get data(): Data {
     const state = this.#state;
@@ -91,7 +100,7 @@ export class Session<Data = SessionData> {
     if (!isPlainRecord(value)) {
       throw new SessionError("invalid-argument", "sessile: session.data must be a plain object");
     }
-    const state = this.#state;
+    const state = this.#changing("data");
     needWrite(state, "if-changed");
     state.data = value;
   }
@@ -155,7 +164,7 @@ export class Session<Data = SessionData> {
     }
     this.#engine.checkBind();
     refuseDegraded(this.#state, "bindUser");
-    const state = this.#state;
+    const state = this.#changing("bindUser");
     state.user = {
       id: userId,
       boundAt: Date.now(),
@@ -177,7 +186,7 @@ export class Session<Data = SessionData> {
 
   /** Forces a write at commit; needed only with `detectChanges: false`. */
   changed(): void {
-    needWrite(this.#state, "always");
+    needWrite(this.#changing("changed"), "always");
   }
 
   /**
@@ -191,7 +200,7 @@ export class Session<Data = SessionData> {
 
   /** At commit, keeps the data under a new id and deletes the old key (session-fixation defence on login). */
   regenerate(): void {
-    const state = this.#state;
+    const state = this.#changing("regenerate");
     state.identity = "rotate";
     needWrite(state, "if-changed");
   }
@@ -203,7 +212,7 @@ export class Session<Data = SessionData> {
   adjustTimeout(seconds: number | null): void {
     checkDuration(seconds, "adjustTimeout", MAX_DURATION);
     this.#engine.checkTimeout(seconds);
-    const state = this.#state;
+    const state = this.#changing("adjustTimeout");
     state.timeout = seconds;
     state.refresh = "now";
     needWrite(state, "always");
@@ -212,7 +221,7 @@ export class Session<Data = SessionData> {
   /** Sets this session's own cookie Max-Age in seconds (`null` = browser-session cookie); persists and re-sends the cookie. */
   adjustCookieMaxAge(seconds: number | null): void {
     checkDuration(seconds, "adjustCookieMaxAge", MAX_COOKIE_AGE);
-    const state = this.#state;
+    const state = this.#changing("adjustCookieMaxAge");
     state.cookieAge = seconds ?? 0;
     needWrite(state, "always");
     resendCookie(state);
@@ -220,12 +229,12 @@ export class Session<Data = SessionData> {
 
   /** Re-sends the cookie on this response. */
   recookie(): void {
-    resendCookie(this.#state);
+    resendCookie(this.#changing("recookie"));
   }
 
   /** Extends the expiry on this request even if no refresh is due. */
   touch(): void {
-    this.#state.refresh = "now";
+    this.#changing("touch").refresh = "now";
   }
 
   /** Writes the session now (for long-lived handlers); the commit then writes only what changed after. */
@@ -238,7 +247,7 @@ export class Session<Data = SessionData> {
   flash(message: unknown, options: FlashOptions = {}): void {
     const { queue = DEFAULT_QUEUE, allowDuplicate = true } = options;
     checkQueue(queue);
-    const state = this.#state;
+    const state = this.#changing("flash");
     needWrite(state, "if-changed");
     state.flash ??= {};
     const messages = queueOf(state.flash, queue) ?? [];
@@ -259,6 +268,7 @@ export class Session<Data = SessionData> {
     const state = this.#state;
     const messages = queueOf(state.flash, queue);
     if (messages === undefined || state.flash === undefined) return [];
+    this.#changing("popFlash");
     needWrite(state, "if-changed");
     state.popped ??= new Set();
     state.popped.add(queue);
@@ -269,7 +279,7 @@ export class Session<Data = SessionData> {
 
   /** Makes and stores a new CSRF token (32 random bytes, base64url) and returns it. */
   newCsrfToken(): string {
-    const state = this.#state;
+    const state = this.#changing("newCsrfToken");
     needWrite(state, "if-changed");
     state.csrf = randomBytes(32).toString("base64url");
     return state.csrf;

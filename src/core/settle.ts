@@ -1,4 +1,5 @@
 import { SessionError } from "./errors.js";
+import { subjectOf } from "./events.js";
 import { mergeRecords } from "./merge.js";
 import { decodePayload, encodePayload, rotatedTo, type SessionRecord } from "./payload.js";
 import { type Payload, type PlanOptions, ttlFor } from "./plan.js";
@@ -58,7 +59,8 @@ function mergeOnto(
   const merged = decoded.ok
     ? mergeRecords(base, mine, decoded.record)
     : { record: mine, keys: [], settings: [] };
-  if (merged.keys.length > 0 || merged.settings.length > 0) ctx.reportConflict(merged.keys, merged.settings);
+  if (merged.keys.length > 0 || merged.settings.length > 0)
+    ctx.reportConflict(merged.keys, merged.settings, subjectOf(state));
   const timeout = merged.record.timeout;
   const record: SessionRecord = {
     ...merged.record,

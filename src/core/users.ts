@@ -1,4 +1,5 @@
 import { SessionError } from "./errors.js";
+import type { Emit } from "./events.js";
 import { nowSeconds } from "./expiry.js";
 import { decodePayload, rotatedTo, type Serializer } from "./payload.js";
 import { type Session, stateOf } from "./session.js";
@@ -51,6 +52,14 @@ export interface UsersContext {
   readonly store: SessionStore;
   readonly serializer: Serializer;
   readonly stampLife: number;
+  readonly emit: Emit;
+}
+
+/** Ends one session of a user and tells `invalidated` (cause `ended`) when it existed. */
+async function endOne(ctx: UsersContext, userId: string, handle: string): Promise<boolean> {
+  const ended = await endKey(ctx.store, handle);
+  if (ended) ctx.emit("invalidated", { handle, userId, cause: "ended" });
+  return ended;
 }
 
 function usersOf(store: SessionStore): UserIndexStore {
@@ -124,7 +133,7 @@ export function userSessions(ctx: UsersContext): UserSessions {
       ) {
         return false;
       }
-      return endKey(ctx.store, handle);
+      return endOne(ctx, userId, handle);
     },
     async endAll(userId, options = {}) {
       const users = usersOf(ctx.store);
@@ -143,7 +152,7 @@ export function userSessions(ctx: UsersContext): UserSessions {
       const { members } = await storeCall("index", users.readIndex(indexKey, nowSeconds()));
       const ending = members.map((m) => m.member).filter((member) => member !== kept);
       const [ended] = await Promise.all([
-        Promise.all(ending.map((member) => endKey(ctx.store, member))),
+        Promise.all(ending.map((member) => endOne(ctx, userId, member))),
         ending.length > 0 ? storeCall("index", users.removeFromIndex(indexKey, ending)) : undefined,
       ]);
       return ended.filter(Boolean).length;

@@ -1,4 +1,5 @@
 import { SessionError } from "./errors.js";
+import { type Emit, subjectOf } from "./events.js";
 import { rotatedTo } from "./payload.js";
 import type { Reporter } from "./report.js";
 import type { SessionState } from "./state.js";
@@ -11,6 +12,7 @@ export interface IndexContext {
   readonly store: SessionStore;
   readonly index: IndexOptions;
   readonly report: Reporter;
+  readonly emit: Emit;
 }
 
 function usersOf(store: SessionStore): NonNullable<SessionStore["users"]> {
@@ -59,8 +61,14 @@ export async function afterIndex(
   const ends = [...evicted];
   if (revoked && state.stored !== null) ends.push(state.stored.key);
   await Promise.all(ends.map((key) => endKey(ctx.store, key)));
+  for (const handle of evicted)
+    ctx.emit("invalidated", { handle, userId: state.user?.id ?? null, cause: "evicted" });
   if (revoked && state.stored !== null) await unindex(ctx, state.user?.id, state.stored.key);
   if (revoked)
-    ctx.report("revoked", "the user's sessions were ended (a revocation stamp is later than this binding)");
+    ctx.report(
+      "revoked",
+      "the user's sessions were ended (a revocation stamp is later than this binding)",
+      subjectOf(state),
+    );
   return revoked;
 }

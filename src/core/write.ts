@@ -1,5 +1,6 @@
 import { type AdoptOptions, reportAdopted } from "./adopt.js";
 import { SessionError } from "./errors.js";
+import { subjectOf } from "./events.js";
 import { rotatedTo, rotationMarker } from "./payload.js";
 import { land, type Payload, type WritePlan } from "./plan.js";
 import type { Reporter } from "./report.js";
@@ -44,7 +45,11 @@ export async function endSession(
 
 /** Forgets a session someone else ended: a concurrent logout's own response clears the cookie. */
 function vanish(ctx: WriteContext, state: SessionState, now: number): void {
-  ctx.report("vanished", "the session was deleted (logout or expiry) while this request was running");
+  ctx.report(
+    "vanished",
+    "the session was deleted (logout or expiry) while this request was running",
+    subjectOf(state),
+  );
   resetState(state, now, ctx.idleTimeout, "keep");
 }
 
@@ -67,11 +72,12 @@ async function afterSettled(
       return land(state, { payload: settled.payload, at }, ctx.cookieMaxAge);
     }
     case "deleted":
+      ctx.emit("invalidated", { ...subjectOf(state), cause: "emptied" });
       return resetState(state, now, ctx.idleTimeout, "clear");
     case "vanished":
       return vanish(ctx, state, now);
     case "corrupt": {
-      ctx.report("corrupt", "the stored session cannot be compared and written back");
+      ctx.report("corrupt", "the stored session cannot be compared and written back", subjectOf(state));
       const key = state.stored?.key;
       if (key !== undefined) await storeCall("destroy", ctx.store.destroy(key));
       return resetState(state, now, ctx.idleTimeout, "clear");
@@ -247,6 +253,7 @@ export async function carryOut(
     }
     case "destroy": {
       if (plan.reason === "expired") {
+        ctx.emit("invalidated", { ...subjectOf(state), cause: "expired" });
         await storeCall("destroy", store.destroy(plan.key));
         return resetState(state, now, ctx.idleTimeout, "clear");
       }

@@ -4,6 +4,7 @@ import { concurrencyCases } from "./cases-concurrency.js";
 import { cookieCases } from "./cases-cookies.js";
 import { faultCases } from "./cases-faults.js";
 import { lifecycleCases } from "./cases-lifecycle.js";
+import { observeCases } from "./cases-observe.js";
 import { visitorCases } from "./cases-visitors.js";
 import { type MakeApp, type SpecCases, useSpecFixture } from "./fixture.js";
 
@@ -14,7 +15,14 @@ export interface BehaviourSpecOptions {
 }
 
 /** Every case file, in the order its cases run; a new concept's cases go in a file of their own, added here. */
-const CASES: readonly SpecCases[] = [visitorCases, lifecycleCases, cookieCases, concurrencyCases, faultCases];
+const CASES: readonly SpecCases[] = [
+  visitorCases,
+  lifecycleCases,
+  cookieCases,
+  concurrencyCases,
+  faultCases,
+  observeCases,
+];
 
 /**
  * The behaviour every adapter must show, written once: each case drives the app over HTTP with a cookie

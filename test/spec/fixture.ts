@@ -3,6 +3,8 @@ import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import {
   type ConflictDetails,
   createSessions,
+  type SessionEventName,
+  type SessionEvents,
   type SessionOptions,
   type SessionStore,
   type Sessions,
@@ -42,6 +44,33 @@ function refusesPublicCaching(response: { header(name: string): string | undefin
   return !/\bpublic\b/i.test(response.header("cache-control") ?? "");
 }
 
+/** One event a factory told its listeners. */
+export interface RecordedEvent {
+  readonly name: SessionEventName;
+  readonly event: Record<string, unknown>;
+}
+
+const EVENT_NAMES: readonly SessionEventName[] = [
+  "created",
+  "refreshed",
+  "regenerated",
+  "invalidated",
+  "vanished",
+  "invalid",
+  "conflict",
+  "storeError",
+  "lateChange",
+];
+
+/** An `events` option that records every event into `into`. */
+export function recordEvents(into: RecordedEvent[]): SessionEvents {
+  const listeners: Record<string, (event: object) => void> = {};
+  for (const name of EVENT_NAMES) {
+    listeners[name] = (event) => into.push({ name, event: { ...event } });
+  }
+  return listeners as SessionEvents;
+}
+
 /** `value` with its last character changed. */
 export function tamper(value: string): string {
   const last = value.at(-1) === "A" ? "B" : "A";
@@ -69,6 +98,8 @@ export interface SpecFixture {
   readonly delay: { ms: number };
   /** What the `session` factory's `onConflict` heard in this test. */
   readonly conflicts: ConflictDetails[];
+  /** Every event of the `session` factory's `events` listeners in this test, in order. */
+  readonly events: RecordedEvent[];
   /** The adapter's app builder, for a case that needs an app with other options. */
   readonly makeApp: MakeApp;
   /** The factories the app is built from, with `overrides` on the `session` factory. */
@@ -89,9 +120,10 @@ export type SpecCases = (fx: SpecFixture) => void;
 export function useSpecFixture(makeApp: MakeApp, client: ClientKind): SpecFixture {
   const delay = { ms: 0 };
   const conflicts: ConflictDetails[] = [];
+  const events: RecordedEvent[] = [];
   let prefix: string;
   // The hooks below fill in the rest before any test runs.
-  const fx = { delay, conflicts, makeApp, factories, signIn, startLog } as {
+  const fx = { delay, conflicts, events, makeApp, factories, signIn, startLog } as {
     -readonly [K in keyof SpecFixture]: SpecFixture[K];
   };
 
@@ -102,6 +134,7 @@ export function useSpecFixture(makeApp: MakeApp, client: ClientKind): SpecFixtur
         secret: [SECRET, OLD_SECRET],
         allowCookie: refusesPublicCaching,
         onConflict: (details) => conflicts.push(details),
+        events: recordEvents(events),
         ...overrides,
       }),
       admin: createSessions({ store: fx.store, secret: SECRET, cookie: { name: "admin" } }),
@@ -140,6 +173,7 @@ export function useSpecFixture(makeApp: MakeApp, client: ClientKind): SpecFixtur
   beforeEach(async () => {
     delay.ms = 0;
     conflicts.length = 0;
+    events.length = 0;
     fx.browser = new Browser(fx.app.url);
     await fx.log.take();
   });

@@ -146,6 +146,15 @@ export const ROUTES: Readonly<Record<string, Route>> = {
     }
     return json({ data: session.data, superseded: session.superseded });
   },
+  /** Answers, then changes the session once the response is on its way (a change that cannot be saved). */
+  "/late": ({ session }) => {
+    setTimeout(() => {
+      session.data = { ...session.data, late: true };
+      session.touch();
+      session.flash("late");
+    }, 20);
+    return json({ ok: true });
+  },
   "/end": ({ session }) => {
     session.data.ended = true;
     return { type: "empty" };
