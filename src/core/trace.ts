@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type TracingChannel, tracingChannel } from "node:diagnostics_channel";
 import { performance } from "node:perf_hooks";
-import type { SessionStore, UserIndexStore } from "./store.js";
+import type { ForeignKeys, SessionStore, UserIndexStore } from "./store.js";
 
 /** One store command sent during a traced load or commit: the store method, its duration, whether it failed. */
 export interface TracedCommand {
@@ -128,6 +128,11 @@ function timedUsers(users: UserIndexStore): UserIndexStore {
 export function timedStore(store: SessionStore): SessionStore {
   const users = store.users === undefined ? undefined : timedUsers(store.users);
   const policy = store.evictionPolicy?.bind(store);
+  const legacy = store.foreign;
+  const foreign: ForeignKeys | undefined = legacy && {
+    get: (key) => timed("foreign-get", () => legacy.get(key)),
+    destroy: (key) => timed("foreign-destroy", () => legacy.destroy(key)),
+  };
   return {
     get: (key) => timed("get", () => store.get(key)),
     create: (key, value, ttl) => timed("create", () => store.create(key, value, ttl)),
@@ -138,5 +143,6 @@ export function timedStore(store: SessionStore): SessionStore {
       timed("replace", () => store.replace(oldKey, newKey, value, ttl, marker, markerTtl)),
     ...(policy === undefined ? {} : { evictionPolicy: policy }),
     ...(users === undefined ? {} : { users }),
+    ...(foreign === undefined ? {} : { foreign }),
   };
 }
