@@ -119,6 +119,7 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
         }
         expect(lines.some((line) => line.includes(f.prefix))).toBe(true);
       } finally {
+        monitor.disconnect();
         monitorClient.disconnect();
       }
     });
