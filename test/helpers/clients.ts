@@ -50,7 +50,7 @@ export async function connectClient(kind: ClientKind, url: string, prefix: strin
   if (kind === "node-redis") {
     const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
     return connectAsStore(client, { prefix }, () => {
-      if (client.isOpen) client.destroy();
+      if (client.isOpen) destroyNodeRedis(client);
     });
   }
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
@@ -66,4 +66,10 @@ export function inspectionClient(url: string, options: RedisOptions = {}): Redis
   const client = new Redis(url, options);
   client.on("error", () => {});
   return client;
+}
+
+/** Closes a node-redis client at once: `destroy()` on v5, `disconnect()` (its v4 name) on v4. */
+export function destroyNodeRedis(client: { destroy?: () => void; disconnect(): Promise<void> }): void {
+  if (typeof client.destroy === "function") client.destroy();
+  else void client.disconnect();
 }
