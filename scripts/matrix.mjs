@@ -23,6 +23,7 @@ const SPEC = ["test/spec/node.test.ts", "test/spec/express.test.ts"];
 
 const ENTRIES = [
   { name: "node-redis 4", deps: { redis: "4" }, tests: [...CONFORMANCE, ...SPEC] },
+  { name: "node-redis 6", deps: { redis: "6" }, tests: [...CONFORMANCE, ...SPEC] },
   { name: "ioredis 6", deps: { ioredis: "6" }, tests: [...CONFORMANCE, ...SPEC] },
   { name: "Node 22", node: "22", deps: {}, tests: [...CONFORMANCE, ...SPEC] },
   { name: "Node 24", node: "24", deps: {}, tests: [...CONFORMANCE, ...SPEC] },
