@@ -10,6 +10,7 @@ import Koa from "koa";
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createSessions, type RedisLikeClient, redisStore, type SessionStore } from "../src/index.js";
+import { inspectionClient } from "./helpers/clients.js";
 import { type Command, CommandLog, shape } from "./helpers/command-log.js";
 import { type FaultProxy, startFaultProxy } from "./helpers/fault-proxy.js";
 import { spawnRedis, type TestRedis } from "./helpers/redis-server.js";
@@ -126,7 +127,7 @@ describe.each(KINDS)("faults between the app and Redis, %s with the README's set
   async function startLog(): Promise<void> {
     log = new CommandLog(redis.url, prefix);
     await log.start();
-    raw = new Redis(redis.url);
+    raw = inspectionClient(redis.url);
   }
 
   async function stopLog(): Promise<void> {

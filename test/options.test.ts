@@ -1,3 +1,6 @@
+import { Redis } from "ioredis";
+import { Redis as Valkey } from "iovalkey";
+import { createClient, createCluster } from "redis";
 import { describe, expect, it } from "vitest";
 import {
   createSessions,
@@ -256,6 +259,39 @@ describe("createSessions() options", () => {
     const error = creationError(optionsWith(patch));
     expect(error.code).toBe("invalid-option");
     expect(error.message).toMatch(message);
+  });
+
+  it.each<[string, () => { client: unknown; close(): void }]>([
+    ["a node-redis client", () => ({ client: createClient(), close() {} })],
+    [
+      "a node-redis Cluster client",
+      () => ({ client: createCluster({ rootNodes: [{ url: "redis://127.0.0.1:1" }] }), close() {} }),
+    ],
+    [
+      "an ioredis client",
+      () => {
+        const client = new Redis({ lazyConnect: true, port: 1 });
+        return { client, close: () => client.disconnect() };
+      },
+    ],
+    [
+      "an iovalkey client",
+      () => {
+        const client = new Valkey({ lazyConnect: true, port: 1 });
+        return { client, close: () => client.disconnect() };
+      },
+    ],
+  ])("tells a user who passes %s as the store to wrap it with redisStore", (_name, make) => {
+    const { client, close } = make();
+    try {
+      const error = creationError(optionsWith({ store: client }));
+      expect(error.code).toBe("invalid-option");
+      expect(error.message).toBe(
+        "sessile: store must be a session store, not a Redis client; wrap the client: store: redisStore(client)",
+      );
+    } finally {
+      close();
+    }
   });
 
   it.each<[string, unknown]>([

@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { beforeEach, describe, expect, it } from "vitest";
 import { digestId, type InvalidReason, SessionError } from "../src/index.js";
-import { CLIENT_KINDS } from "./helpers/clients.js";
+import { CLIENT_KINDS, inspectionClient } from "./helpers/clients.js";
 import { useFakeClock } from "./helpers/clock.js";
 import { cookiePair, createStored, SECRET, useRedis } from "./helpers/sessions.js";
 
@@ -84,7 +83,7 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
   describe("keys and logs", () => {
     it("never show an id or a cookie value in a key, SCAN or MONITOR line", async () => {
       const lines: string[] = [];
-      const monitorClient = new Redis(f.redis.url);
+      const monitorClient = inspectionClient(f.redis.url);
       const monitor = await monitorClient.monitor();
       const marker = `marker-${randomBytes(6).toString("hex")}`;
       const done = new Promise<void>((resolve) =>
@@ -120,6 +119,7 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
         }
         expect(lines.some((line) => line.includes(f.prefix))).toBe(true);
       } finally {
+        monitor.disconnect();
         monitorClient.disconnect();
       }
     });

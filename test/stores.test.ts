@@ -1,8 +1,8 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, it, vi } from "vitest";
 import { memoryStore } from "../src/index.js";
 import { storeConformanceCases } from "../src/testing/index.js";
-import { CLIENT_KINDS, type ClientUnderTest, connectClient } from "./helpers/clients.js";
+import { CLIENT_KINDS, type ClientUnderTest, connectClient, inspectionClient } from "./helpers/clients.js";
 import { type TestRedis, testRedis } from "./helpers/redis-server.js";
 
 describe("memoryStore()", () => {
@@ -39,7 +39,7 @@ describe.each(CLIENT_KINDS)("redisStore() with %s", (kind) => {
   beforeAll(async () => {
     redis = await testRedis();
     client = await connectClient(kind, redis.url, prefix);
-    inspector = new Redis(redis.url);
+    inspector = inspectionClient(redis.url);
   });
   afterAll(async () => {
     inspector.disconnect();

@@ -6,6 +6,9 @@ import { countingClient, countingStore } from "./trace.js";
 /** Key prefix of the demo's sessions in Redis. */
 export const PREFIX = "sessile:";
 
+/** Seconds a store command may take before the request fails with an error page. */
+export const STORE_TIMEOUT = 1;
+
 /** `redis://host:port` without credentials, for banners and logs. */
 export function describeUrl(url) {
   try {
@@ -31,7 +34,6 @@ export async function openStore(url, { log = console } = {}) {
     client = createClient({
       url,
       disableOfflineQueue: true,
-      commandOptions: { timeout: 2000 },
       socket: {
         connectTimeout: 1000,
         reconnectStrategy: (retries) => (connected ? Math.min(100 * 2 ** retries, 3000) : false),
@@ -60,7 +62,9 @@ export async function openStore(url, { log = console } = {}) {
     kind: "redis",
     label: `Redis at ${describeUrl(url)}`,
     client,
-    store: redisStore(countingClient(client), { prefix: PREFIX }),
+    // node-redis's own command timeout stops counting once a command is written, so a frozen Redis
+    // would hold the request: sessile's deadline covers the whole command.
+    store: redisStore(countingClient(client), { prefix: PREFIX, timeout: STORE_TIMEOUT }),
     async close() {
       connected = false;
       await client.close();

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { createClient } from "redis";
 import {
   type RedisLikeClient,
@@ -50,9 +50,26 @@ export async function connectClient(kind: ClientKind, url: string, prefix: strin
   if (kind === "node-redis") {
     const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
     return connectAsStore(client, { prefix }, () => {
-      if (client.isOpen) client.destroy();
+      if (client.isOpen) destroyNodeRedis(client);
     });
   }
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   return connectAsStore(client, { prefix }, () => client.disconnect());
+}
+
+/**
+ * An ioredis connection for a test's own inspection (raw reads, MONITOR, admin commands). Its commands
+ * still reject on failure; only the connection's `error` events (a server stopped before the client at
+ * teardown, a reconnect attempt) are not printed as "[ioredis] Unhandled error event".
+ */
+export function inspectionClient(url: string, options: RedisOptions = {}): Redis {
+  const client = new Redis(url, options);
+  client.on("error", () => {});
+  return client;
+}
+
+/** Closes a node-redis client at once: `destroy()` on v5, `disconnect()` (its v4 name) on v4. */
+export function destroyNodeRedis(client: { destroy?: () => void; disconnect(): Promise<void> }): void {
+  if (typeof client.destroy === "function") client.destroy();
+  else void client.disconnect();
 }

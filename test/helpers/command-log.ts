@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { CAS, INDEX_READ, INDEX_REMOVE, INDEX_UPDATE, type Script } from "../../src/stores/redis-scripts.js";
+import { inspectionClient } from "./clients.js";
 import type { TopologyNode } from "./server-process.js";
 
 /** One command as the server saw it, e.g. `["SET", "sessile:abc", "{...}", "EX", "1200", "NX"]`. */
@@ -25,9 +26,9 @@ export class CommandLog {
   }
 
   async start(): Promise<void> {
-    this.#control = new Redis(this.#url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    this.#control = inspectionClient(this.#url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await this.#control.connect();
-    const monitor = await new Redis(this.#url, { lazyConnect: true }).monitor();
+    const monitor = await inspectionClient(this.#url, { lazyConnect: true }).monitor();
     monitor.on("error", () => {});
     this.#monitor = monitor;
     monitor.on("monitor", (_time: string, args: string[], source: string) => {

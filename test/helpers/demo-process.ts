@@ -13,8 +13,13 @@ export interface Demo {
 }
 
 /** Runs `examples/demo/server.js` as `npm start` does (after the build), on a free loopback port. */
-export async function startDemo(env: Record<string, string>): Promise<Demo> {
-  const child: ChildProcess = spawn(process.execPath, ["examples/demo/server.js"], {
+export function startDemo(env: Record<string, string>): Promise<Demo> {
+  return startExample("examples/demo/server.js", env);
+}
+
+/** Runs an example server (a path under the repository) on a free loopback port, once it says where. */
+export async function startExample(script: string, env: Record<string, string>): Promise<Demo> {
+  const child: ChildProcess = spawn(process.execPath, [script], {
     cwd: ROOT,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -22,7 +27,7 @@ export async function startDemo(env: Record<string, string>): Promise<Demo> {
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`the demo did not start within 15 s:\n${output}`)),
+      () => reject(new Error(`${script} did not start within 15 s:\n${output}`)),
       15000,
     );
     const onData = (chunk: Buffer): void => {
@@ -37,7 +42,7 @@ export async function startDemo(env: Record<string, string>): Promise<Demo> {
     child.stderr?.on("data", onData);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`the demo exited with code ${code}:\n${output}`));
+      reject(new Error(`${script} exited with code ${code}:\n${output}`));
     });
   });
   return {

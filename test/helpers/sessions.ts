@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll } from "vitest";
 import {
   createSessions,
@@ -8,7 +8,7 @@ import {
   type SessionOptions,
   type Sessions,
 } from "../../src/index.js";
-import { type ClientKind, type ClientUnderTest, connectClient } from "./clients.js";
+import { type ClientKind, type ClientUnderTest, connectClient, inspectionClient } from "./clients.js";
 import { CommandLog } from "./command-log.js";
 import { type TestRedis, testRedis } from "./redis-server.js";
 import { warmScripts } from "./slow-store.js";
@@ -41,7 +41,7 @@ export function useRedis(kind: ClientKind = "node-redis"): RedisFixture {
     await warmScripts(fixture.client.store);
     fixture.log = new CommandLog(fixture.redis.url, fixture.prefix);
     await fixture.log.start();
-    fixture.raw = new Redis(fixture.redis.url);
+    fixture.raw = inspectionClient(fixture.redis.url);
     fixture.sessions = (options = {}) =>
       createSessions({ store: fixture.client.store, secret: SECRET, ...options });
   });

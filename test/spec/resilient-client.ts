@@ -6,7 +6,7 @@ import {
   redisStore,
   type SessionStore,
 } from "../../src/index.js";
-import type { ClientKind, Connectable } from "../helpers/clients.js";
+import { type ClientKind, type Connectable, destroyNodeRedis } from "../helpers/clients.js";
 
 /** Bound on every command and connection attempt: a dead Redis fails a request within this. */
 export const COMMAND_TIMEOUT_MS = 1000;
@@ -61,7 +61,7 @@ export async function connectResilient(kind: ClientKind, url: string): Promise<R
       client,
       () => client.isReady,
       () => {
-        if (client.isOpen) client.destroy();
+        if (client.isOpen) destroyNodeRedis(client);
       },
     );
   }
