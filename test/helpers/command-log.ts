@@ -127,6 +127,13 @@ export class MultiNodeCommandLog {
   }
 }
 
+/** MONITOR shows arguments the way `redis-cli` quotes them (`\\n`, `\\"`, `\\\\`): a script's source as sent. */
+function unescaped(text: string): string {
+  return text.replace(/\\(["\\nrt])/g, (_all, c: string) =>
+    c === "n" ? "\n" : c === "r" ? "\r" : c === "t" ? "\t" : c,
+  );
+}
+
 function casAction(mode: string | undefined, ttl: string | undefined): string {
   if (mode === "D") return "CAS DEL";
   return ttl ? "CAS SET EX" : "CAS SET";
@@ -145,7 +152,7 @@ const INDEX_SCRIPTS: readonly [Script, string][] = [
  */
 function scriptShape(name: string, rest: readonly string[]): string {
   const [sent = "", , , , mode, , ttl] = rest;
-  const known = (s: Script) => (name === "EVAL" ? s.source === sent : s.sha === sent);
+  const known = (s: Script) => (name === "EVAL" ? s.source === unescaped(sent) : s.sha === sent);
   const index = INDEX_SCRIPTS.find(([s]) => known(s));
   const action = index ? index[1] : known(CAS) ? casAction(mode, ttl) : "SCRIPT";
   return name === "EVAL" ? `${action} (EVAL)` : action;
