@@ -1,8 +1,11 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { digestId, type TraceContext } from "../../src/index.js";
 import { waitUntil } from "../helpers/wait-until.js";
+import { Browser } from "./browser.js";
 import { type SpecFixture, tamper } from "./fixture.js";
+import { COMMAND_TIMEOUT_MS } from "./resilient-client.js";
 
 /** The handle of the session a cookie value names: the digest of its id (the part before the dot). */
 function handleOf(cookie: string): string {
@@ -76,6 +79,76 @@ export function observeCases(fx: SpecFixture): void {
         },
       ]);
       expect(await fx.log.shapes()).toEqual(["GET"]);
+      expectNoSecrets(fx, [cookie]);
+    });
+
+    it("tells conflict when two requests change one key, and vanished when a write meets a logout", async () => {
+      const cookie = await fx.signIn();
+      const barrier = () => `observe-${Math.random().toString(36).slice(2)}`;
+      const race = (name: string, op: string, params: Record<string, string>, after: number) =>
+        `/race?${new URLSearchParams({ barrier: name, n: "2", op, after: String(after), ...params })}`;
+      const one = barrier();
+      await Promise.all([
+        fx.browser.request(race(one, "write", { "set.color": "red" }, 0)),
+        fx.browser.request(race(one, "write", { "set.color": "blue" }, 80)),
+      ]);
+      expect(fx.events.filter((e) => e.name === "conflict")).toEqual([
+        {
+          name: "conflict",
+          event: {
+            cookieName: "session",
+            handle: handleOf(cookie),
+            userId: null,
+            keys: ["color"],
+            settings: [],
+          },
+        },
+      ]);
+      const two = barrier();
+      await Promise.all([
+        fx.browser.request(race(two, "logout", {}, 0)),
+        fx.browser.request(race(two, "write", { "set.late": "yes" }, 80)),
+      ]);
+      expect(fx.events.filter((e) => e.name === "vanished")).toEqual([
+        { name: "vanished", event: { cookieName: "session", handle: handleOf(cookie), userId: null } },
+      ]);
+      expectNoSecrets(fx, [cookie]);
+    });
+
+    it("tells refreshed when the expiry is extended, with the new deadline", async () => {
+      const app = await fx.makeApp(fx.factories({ touchInterval: 0 }));
+      try {
+        const browser = new Browser(app.url);
+        await browser.request("/write?user=ada");
+        const cookie = browser.cookie("session") as string;
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        await browser.request("/read");
+        const refreshed = fx.events.filter((e) => e.name === "refreshed");
+        expect(refreshed).toHaveLength(1);
+        expect(refreshed[0]?.event.handle).toBe(handleOf(cookie));
+        const expiresAt = refreshed[0]?.event.expiresAt as Date;
+        expect(expiresAt.getTime()).toBeGreaterThan(Date.now() + 1100 * 1000);
+        expectNoSecrets(fx, [cookie]);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it("tells storeError when Redis does not answer, and the request fails", async () => {
+      const cookie = await fx.signIn();
+      const pauser = new Redis(fx.redis.url, { lazyConnect: true });
+      try {
+        await pauser.connect();
+        await pauser.call("CLIENT", "PAUSE", String(COMMAND_TIMEOUT_MS + 500), "ALL");
+        const reply = await fx.browser.request("/read");
+        expect(reply.status).toBeGreaterThanOrEqual(500);
+        await pauser.ping();
+      } finally {
+        pauser.disconnect();
+      }
+      const errors = fx.events.filter((e) => e.name === "storeError");
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.event).toMatchObject({ cookieName: "session", operation: "load" });
       expectNoSecrets(fx, [cookie]);
     });
 
