@@ -385,6 +385,12 @@ export const APPS = {
   "sessile-node-ioredis": async (url) => sessileNode(await ioredis(url, false)),
   "sessile-node-ioredis-autopipe": async (url) => sessileNode(await ioredis(url, true)),
   "sessile-node-bound": async (url) => sessileNode(await nodeRedis(url), { bind: true }),
+  "sessile-node-metrics": async (url) => {
+    // Issue 16: the same app with sessile/metrics subscribed to the tracing channels and events.
+    const { createMetrics } = await import("sessile/metrics");
+    createMetrics();
+    return sessileNode(await nodeRedis(url));
+  },
   "sessile-node-setxx": async (url) => sessileNode(await nodeRedis(url), { wrapStore: plainSetStore }),
   "sessile-node-setxxget": async (url) => sessileNode(await nodeRedis(url), { wrapStore: setGetStore }),
   express: bareExpress,

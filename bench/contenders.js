@@ -51,6 +51,14 @@ export const CONTENDERS = [
     expect: { new: { set: 1, "evalsha:index": 1 } },
   },
   {
+    id: "sessile-node-metrics",
+    framework: "node",
+    role: "sessile",
+    variant: true,
+    label: "sessile/node + node-redis, sessile/metrics subscribed (tracing channels and events)",
+    short: "sessile metrics",
+  },
+  {
     id: "sessile-node-setxx",
     framework: "node",
     role: "sessile",
