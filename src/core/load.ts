@@ -3,7 +3,7 @@ import { readCookieValues } from "./cookie.js";
 import { StoreError, WrongTypeError } from "./errors.js";
 import { deadline } from "./expiry.js";
 import { digestId } from "./id.js";
-import { decodePayload, overLimit, rotatedTo, type Serializer } from "./payload.js";
+import { decodePayload, overLimit, rotatedTo, type Serializer, type SessionRecord } from "./payload.js";
 import type { Reporter } from "./report.js";
 import { type VerifiedId, verifyCookieValue } from "./signer.js";
 import { freshState, loadedState, type SessionState } from "./state.js";
@@ -104,14 +104,42 @@ async function readOrDegrade(ctx: LoadContext, key: string): Promise<string | nu
   }
 }
 
-/** The data of the offline migrator's copy (a sessile payload) when it is live, with its deadline. */
-function migratedCopy(ctx: LoadContext, raw: string | null | undefined, now: number) {
-  if (typeof raw !== "string" || rotatedTo(raw) !== null || overLimit(raw, ctx.maxPayloadBytes)) return null;
+/** A stored payload that can be used, with its deadline; or why not. */
+type Usable =
+  | { readonly ok: true; readonly record: SessionRecord; readonly end: number | null }
+  | {
+      readonly ok: false;
+      readonly reason: "corrupt" | "expired";
+      readonly message: string;
+      readonly userId: string | null;
+    };
+
+/** Checks a stored payload: within `maxPayloadBytes`, decodable, and not past its deadline. */
+function usableRecord(ctx: LoadContext, raw: string, now: number): Usable {
+  if (overLimit(raw, ctx.maxPayloadBytes)) {
+    return {
+      ok: false,
+      reason: "corrupt",
+      message: "the stored payload is over maxPayloadBytes",
+      userId: null,
+    };
+  }
   const decoded = decodePayload(ctx.serializer, raw, now);
-  if (!decoded.ok) return null;
+  if (!decoded.ok) return { ok: false, reason: "corrupt", message: decoded.message, userId: null };
   const { record } = decoded;
   const end = deadline(record.createdAt, record.expires, ctx.absoluteTimeout);
-  return end !== null && end <= now ? null : { data: record.data, expiresAt: end };
+  if (end !== null && end <= now) {
+    const message = "the stored session is past its idle or absolute timeout";
+    return { ok: false, reason: "expired", message, userId: record.user?.id ?? null };
+  }
+  return { ok: true, record, end };
+}
+
+/** The data of the offline migrator's copy (a sessile payload) when it is live, with its deadline. */
+function migratedCopy(ctx: LoadContext, raw: string | null | undefined, now: number) {
+  if (typeof raw !== "string" || rotatedTo(raw) !== null) return null;
+  const usable = usableRecord(ctx, raw, now);
+  return usable.ok ? { data: usable.record.data, expiresAt: usable.end } : null;
 }
 
 /**
@@ -183,16 +211,9 @@ export async function loadState(
     return freshState(now, ctx.idleTimeout, true);
   }
   if (rotatedTo(raw) !== null) return superseded(ctx, key, now);
-  if (overLimit(raw, ctx.maxPayloadBytes))
-    return discard(ctx, key, now, "corrupt", "the stored payload is over maxPayloadBytes");
-  const decoded = decodePayload(ctx.serializer, raw, now);
-  if (!decoded.ok) return discard(ctx, key, now, "corrupt", decoded.message);
-  let record = decoded.record;
-  const end = deadline(record.createdAt, record.expires, ctx.absoluteTimeout);
-  if (end !== null && end <= now) {
-    const message = "the stored session is past its idle or absolute timeout";
-    return discard(ctx, key, now, "expired", message, record.user?.id ?? null);
-  }
+  const usable = usableRecord(ctx, raw, now);
+  if (!usable.ok) return discard(ctx, key, now, usable.reason, usable.message, usable.userId);
+  let record = usable.record;
   // A session stored without any deadline (by LRU mode or an older configuration) under options that
   // need a TTL adopts the idle timeout with a refresh due now, so its next write carries an expiry.
   if (record.timeout === null && ctx.redisTtl && ctx.absoluteTimeout === null) {
