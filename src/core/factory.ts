@@ -24,6 +24,7 @@ import {
   tracedEarly,
 } from "./trace.js";
 import type { ResponseInfo, SessionData } from "./types.js";
+import { userIndexOf } from "./user-index.js";
 import { type UserSessions, userSessions } from "./users.js";
 import { carryOut, endSession, retireAdopted, type WriteContext } from "./write.js";
 
@@ -263,12 +264,7 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
     late: (state, change) => reportLateChange(ctx.emit, state, change),
     checkTimeout: checkTimeoutFor(opts),
     checkBind() {
-      if (opts.store.users === undefined) {
-        throw new SessionError(
-          "invalid-option",
-          "sessile: bindUser() needs a store that keeps user indexes (store.users), as redisStore() and memoryStore() do",
-        );
-      }
+      userIndexOf(opts.store);
     },
   };
 

@@ -1,7 +1,19 @@
+import { SessionError } from "./errors.js";
 import { deadline } from "./expiry.js";
 import { digestId } from "./id.js";
 import type { SessionState } from "./state.js";
-import type { IndexUpdate } from "./store.js";
+import type { IndexUpdate, SessionStore, UserIndexStore } from "./store.js";
+
+/** The store's user indexes; a store without them cannot bind sessions to users nor list them. */
+export function userIndexOf(store: SessionStore): UserIndexStore {
+  if (store.users === undefined) {
+    throw new SessionError(
+      "invalid-option",
+      "sessile: this store keeps no user indexes (store.users), so sessions cannot be bound to users or listed; use redisStore() or memoryStore()",
+    );
+  }
+  return store.users;
+}
 
 /** The store key of a user's index: a digest, so key lists never show a user id (often an email address). */
 export function indexKeyOf(userId: string): string {

@@ -1,11 +1,12 @@
 import { SessionError } from "./errors.js";
 import type { Emit } from "./events.js";
 import { nowSeconds } from "./expiry.js";
-import { decodePayload, rotatedTo, type Serializer } from "./payload.js";
+import { MAX_USER_ID_LENGTH } from "./limits.js";
+import { decodePayload, isUserId, rotatedTo, type Serializer } from "./payload.js";
 import { type Session, stateOf } from "./session.js";
-import type { SessionStore, UserIndexStore } from "./store.js";
+import type { SessionStore } from "./store.js";
 import { storeCall } from "./store-call.js";
-import { indexKeyOf } from "./user-index.js";
+import { indexKeyOf, userIndexOf } from "./user-index.js";
 import { endKey } from "./write-index.js";
 
 /** One of a user's sessions, as `sessions.users.list()` shows it. Never an id or a cookie value. */
@@ -62,18 +63,11 @@ async function endOne(ctx: UsersContext, userId: string, handle: string): Promis
   return ended;
 }
 
-function usersOf(store: SessionStore): UserIndexStore {
-  if (store.users === undefined) {
-    throw new SessionError("invalid-option", "sessile: this store keeps no user indexes (store.users)");
-  }
-  return store.users;
-}
-
 function checkUser(userId: unknown): string {
-  if (typeof userId !== "string" || userId.length === 0 || userId.length > 256) {
+  if (!isUserId(userId)) {
     throw new SessionError(
       "invalid-argument",
-      "sessile: a user id is a non-empty string of at most 256 characters",
+      `sessile: a user id is a non-empty string of at most ${MAX_USER_ID_LENGTH} characters`,
     );
   }
   return userId;
@@ -87,7 +81,7 @@ async function readSessions(
   userId: string,
   current: string | null,
 ): Promise<UserSessionInfo[]> {
-  const users = usersOf(ctx.store);
+  const users = userIndexOf(ctx.store);
   const indexKey = indexKeyOf(userId);
   const now = nowSeconds();
   const { members } = await storeCall("index", users.readIndex(indexKey, now));
@@ -125,7 +119,7 @@ export function userSessions(ctx: UsersContext): UserSessions {
       return readSessions(ctx, checkUser(userId), current);
     },
     async end(userId, handle) {
-      const users = usersOf(ctx.store);
+      const users = userIndexOf(ctx.store);
       // Only a member of this user's index ends, so a handle of someone else's session does nothing.
       if (
         (await storeCall("index", users.removeFromIndex(indexKeyOf(checkUser(userId)), [String(handle)]))) ===
@@ -136,7 +130,7 @@ export function userSessions(ctx: UsersContext): UserSessions {
       return endOne(ctx, userId, handle);
     },
     async endAll(userId, options = {}) {
-      const users = usersOf(ctx.store);
+      const users = userIndexOf(ctx.store);
       const indexKey = indexKeyOf(checkUser(userId));
       const keep = options.except === undefined ? null : stateOf(options.except);
       const kept = keep?.stored?.key ?? null;

@@ -1,11 +1,10 @@
-import { SessionError } from "./errors.js";
 import { type Emit, subjectOf } from "./events.js";
 import { rotatedTo } from "./payload.js";
 import type { Reporter } from "./report.js";
 import type { SessionState } from "./state.js";
 import type { IndexUpdateResult, SessionStore } from "./store.js";
 import { storeCall } from "./store-call.js";
-import { type IndexOp, type IndexOptions, indexKeyOf } from "./user-index.js";
+import { type IndexOp, type IndexOptions, indexKeyOf, userIndexOf } from "./user-index.js";
 
 /** What index work needs. */
 export interface IndexContext {
@@ -15,27 +14,17 @@ export interface IndexContext {
   readonly emit: Emit;
 }
 
-function usersOf(store: SessionStore): NonNullable<SessionStore["users"]> {
-  if (store.users === undefined) {
-    throw new SessionError(
-      "invalid-option",
-      "sessile: this store keeps no user indexes (store.users), so sessions cannot be bound to users; use redisStore() or memoryStore()",
-    );
-  }
-  return store.users;
-}
-
 /** Sends index updates (issued with the session write, so they share its round-trip). */
 export function sendIndex(ctx: IndexContext, ops: readonly IndexOp[]): Promise<IndexUpdateResult[]> {
   if (ops.length === 0) return Promise.resolve([]);
-  const users = usersOf(ctx.store);
+  const users = userIndexOf(ctx.store);
   return Promise.all(ops.map((op) => storeCall("index", users.updateIndex(op.key, op.update))));
 }
 
 /** Takes the session under `key` out of `userId`'s index (a logout, an emptied session). */
 export function unindex(ctx: IndexContext, userId: string | undefined, key: string): Promise<unknown> {
   if (userId === undefined) return Promise.resolve();
-  return storeCall("index", usersOf(ctx.store).removeFromIndex(indexKeyOf(userId), [key]));
+  return storeCall("index", userIndexOf(ctx.store).removeFromIndex(indexKeyOf(userId), [key]));
 }
 
 /** Deletes a session key, and the session it was rotated to when it holds a marker. Answers whether one existed. */
