@@ -69,7 +69,8 @@ export type Emit = (<K extends SessionEventName>(name: K, event: EventPayload<K>
   wants(name: SessionEventName): boolean;
 };
 
-const EVENT_NAMES: readonly SessionEventName[] = [
+/** Every event name, in the order of {@link SessionEventMap}. */
+export const EVENT_NAMES: readonly SessionEventName[] = [
   "created",
   "refreshed",
   "regenerated",

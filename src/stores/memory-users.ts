@@ -1,3 +1,4 @@
+import { nowSeconds } from "../core/expiry.js";
 import type { IndexUpdate, UserIndexStore } from "../core/store.js";
 
 interface Index {
@@ -13,7 +14,6 @@ const live = (deadline: number | null, now: number) => deadline === null || dead
 /** User indexes in process, with the same semantics as the Redis ones (pruning, limit, expiry, stamp). */
 export function memoryUserIndex(): UserIndexStore {
   const indexes = new Map<string, Index>();
-  const nowSeconds = () => Math.floor(Date.now() / 1000);
 
   function get(key: string): Index | undefined {
     const index = indexes.get(key);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
+import { EVENT_NAMES } from "../../src/core/events.js";
 import {
   type ConflictDetails,
   createSessions,
@@ -49,18 +50,6 @@ export interface RecordedEvent {
   readonly name: SessionEventName;
   readonly event: Record<string, unknown>;
 }
-
-const EVENT_NAMES: readonly SessionEventName[] = [
-  "created",
-  "refreshed",
-  "regenerated",
-  "invalidated",
-  "vanished",
-  "invalid",
-  "conflict",
-  "storeError",
-  "lateChange",
-];
 
 /** An `events` option that records every event into `into`. */
 export function recordEvents(into: RecordedEvent[]): SessionEvents {
