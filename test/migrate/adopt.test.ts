@@ -1,78 +1,19 @@
 // Lazy adoption: sessions made by the real legacy libraries on a real Redis become sessile sessions on
 // their next request to a sessile app, with the one-time costs counted at the server.
 import { createServer } from "node:http";
-import { createClient } from "redis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sessions as withSessions } from "../../src/adapters/node.js";
 import { type AdoptEvent, createSessions, digestId, redisStore, type Sessions } from "../../src/index.js";
-import {
-  convertLegacySession,
-  expressSessionSource,
-  fastifySessionSource,
-  koaSessionSource,
-  type LegacySource,
-} from "../../src/migrate/index.js";
+import { convertLegacySession } from "../../src/migrate/index.js";
 import { CommandLog } from "../helpers/command-log.js";
-import { spawnRedis, type TestRedis } from "../helpers/redis-server.js";
 import { Browser } from "../spec/browser.js";
 import { listen } from "../spec/listen.js";
-import {
-  type LegacyApp,
-  type LegacyAppOptions,
-  startExpressSessionApp,
-  startFastifySessionApp,
-  startKoaSessionApp,
-} from "./legacy-apps.js";
+import { type LegacyApp, LIBRARIES, useLegacyRedis } from "./legacy-apps.js";
 
 const LEGACY_SECRET = "the legacy app's secret, 32+ characters";
 const SESSILE_SECRET = "the sessile app's own secret, 32+ chars";
 
-interface Library {
-  readonly name: string;
-  readonly start: (options: LegacyAppOptions) => Promise<LegacyApp>;
-  readonly source: () => LegacySource;
-  readonly cookies: readonly string[];
-  /** Where the legacy keys live, for the command log (koa-redis keys are bare uuids). */
-  readonly prefix: string;
-}
-
-const LIBRARIES: Library[] = [
-  {
-    name: "express-session + connect-redis",
-    start: startExpressSessionApp,
-    source: () => expressSessionSource({ secret: LEGACY_SECRET }),
-    cookies: ["connect.sid"],
-    prefix: "sess:",
-  },
-  {
-    name: "@fastify/session + connect-redis",
-    start: startFastifySessionApp,
-    source: () => fastifySessionSource({ secret: LEGACY_SECRET }),
-    cookies: ["sessionId"],
-    prefix: "sess:",
-  },
-  {
-    name: "koa-session + koa-redis",
-    start: startKoaSessionApp,
-    source: () => koaSessionSource({ keys: [LEGACY_SECRET] }),
-    cookies: ["koa.sess", "koa.sess.sig"],
-    prefix: "",
-  },
-];
-
-let redis: TestRedis;
-let client: ReturnType<typeof createClient>;
-
-beforeAll(async () => {
-  redis = await spawnRedis();
-  client = createClient({ url: redis.url });
-  await client.connect();
-});
-
-afterAll(async () => {
-  client.destroy();
-  await redis.stop();
-});
+const fx = useLegacyRedis();
 
 /** A sessile app on node:http that counts visits in `data.count`, and reads, and logs out. */
 async function sessileApp(sessions: Sessions) {
@@ -100,16 +41,16 @@ for (const library of LIBRARIES) {
     const events: AdoptEvent[] = [];
 
     beforeAll(async () => {
-      legacyApp = await library.start({ redisUrl: redis.url, secret: LEGACY_SECRET, maxAgeMs: 3600_000 });
-      const store = redisStore(client, { prefix: "sessile:" });
-      const source = library.source();
+      legacyApp = await library.start({ redisUrl: fx.redis.url, secret: LEGACY_SECRET, maxAgeMs: 3600_000 });
+      const store = redisStore(fx.client, { prefix: "sessile:" });
+      const source = library.source(LEGACY_SECRET);
       const options = { store, secret: SESSILE_SECRET, idleTimeout: 7200, touchInterval: 60 };
       app = await sessileApp(
         createSessions({ ...options, adopt: { source, onAdopt: (e: AdoptEvent) => events.push(e) } }),
       );
       keptApp = await sessileApp(createSessions({ ...options, adopt: { source, keepLegacy: true } }));
       // Every key the test touches: sessile's, and the legacy library's (koa-redis's are bare uuids).
-      log = new CommandLog(redis.url, library.prefix === "" ? "" : "s");
+      log = new CommandLog(fx.redis.url, library.prefix === "" ? "" : "s");
       await log.start();
     });
     afterAll(async () => {
@@ -134,8 +75,8 @@ for (const library of LIBRARIES) {
 
     it("imports the data on the first request: two GETs, then SET NX EX and the legacy key's DEL; cookies swapped", async () => {
       const browser = await legacyBrowser();
-      const ref = library.source().find(browser.cookieHeader);
-      const legacyTtl = await client.ttl(ref?.key ?? "");
+      const ref = library.source(LEGACY_SECRET).find(browser.cookieHeader);
+      const legacyTtl = await fx.client.ttl(ref?.key ?? "");
       await log.take();
       const reply = await new Browser(app.url).request("/read", { cookie: browser.cookieHeader ?? "" });
       const body = reply.json<{ data: Record<string, unknown>; isNew: boolean }>();
@@ -146,8 +87,8 @@ for (const library of LIBRARIES) {
       const commands = await log.take();
       expect(commands.map((c) => c[0]).sort()).toEqual(["DEL", "GET", "GET", "SET"]);
       expect(commands.find((c) => c[0] === "SET")).toEqual(expect.arrayContaining(["NX", "EX"]));
-      expect(await client.exists(ref?.key ?? "")).toBe(0);
-      expect(events).toEqual([{ source: library.source().name, from: "legacy" }]);
+      expect(await fx.client.exists(ref?.key ?? "")).toBe(0);
+      expect(events).toEqual([{ source: library.source(LEGACY_SECRET).name, from: "legacy" }]);
       const cookie = `session=${reply.setCookie("session")?.split(";")[0]?.slice("session=".length)}`;
       const next = await new Browser(app.url).request("/visit", { cookie });
       expect(next.json<{ data: { count: number } }>().data.count).toBe(3);
@@ -156,12 +97,12 @@ for (const library of LIBRARIES) {
 
     it("carries the legacy deadline into the first write when it is earlier than sessile's", async () => {
       const browser = await legacyBrowser();
-      const before = new Set(await client.keys("sessile:*"));
+      const before = new Set(await fx.client.keys("sessile:*"));
       await log.take();
       await new Browser(app.url).request("/read", { cookie: browser.cookieHeader ?? "" });
-      const created = (await client.keys("sessile:*")).filter((k) => !before.has(k));
+      const created = (await fx.client.keys("sessile:*")).filter((k) => !before.has(k));
       expect(created).toHaveLength(1);
-      const ttl = await client.ttl(created[0] ?? "");
+      const ttl = await fx.client.ttl(created[0] ?? "");
       await log.take();
       expect(ttl).toBeGreaterThan(3500);
       expect(ttl).toBeLessThanOrEqual(3600);
@@ -183,8 +124,8 @@ for (const library of LIBRARIES) {
 
     it("an expired legacy session is not adopted and costs no write", async () => {
       const browser = await legacyBrowser();
-      const ref = library.source().find(browser.cookieHeader);
-      await client.del(ref?.key ?? "");
+      const ref = library.source(LEGACY_SECRET).find(browser.cookieHeader);
+      await fx.client.del(ref?.key ?? "");
       await log.take();
       const reply = await new Browser(app.url).request("/read", { cookie: browser.cookieHeader ?? "" });
       expect(reply.json()).toEqual({ data: {}, isNew: true });
@@ -194,30 +135,30 @@ for (const library of LIBRARIES) {
 
     it("a logout on the first request ends the legacy session too", async () => {
       const browser = await legacyBrowser();
-      const ref = library.source().find(browser.cookieHeader);
+      const ref = library.source(LEGACY_SECRET).find(browser.cookieHeader);
       const reply = await new Browser(app.url).request("/logout", { cookie: browser.cookieHeader ?? "" });
       expect(reply.setCookie("session")).toBeUndefined();
       for (const name of library.cookies) expect(expired(reply.setCookie(name)), name).toBe(true);
-      expect(await client.exists(ref?.key ?? "")).toBe(0);
+      expect(await fx.client.exists(ref?.key ?? "")).toBe(0);
       const again = await new Browser(legacyApp.url).request("/read", { cookie: browser.cookieHeader ?? "" });
       expect(again.json()).not.toMatchObject({ count: 2 });
     });
 
     it("keepLegacy (the side-by-side window) adopts but leaves the legacy key and cookie to the old app", async () => {
       const browser = await legacyBrowser();
-      const ref = library.source().find(browser.cookieHeader);
+      const ref = library.source(LEGACY_SECRET).find(browser.cookieHeader);
       const reply = await new Browser(keptApp.url).request("/read", { cookie: browser.cookieHeader ?? "" });
       expect(reply.json<{ data: { count: number } }>().data.count).toBe(2);
       expect(reply.setCookie("session")).toBeDefined();
       for (const name of library.cookies) expect(reply.setCookie(name), name).toBeUndefined();
-      expect(await client.exists(ref?.key ?? "")).toBe(1);
+      expect(await fx.client.exists(ref?.key ?? "")).toBe(1);
       const old = await new Browser(legacyApp.url).request("/read", { cookie: browser.cookieHeader ?? "" });
       expect(old.json()).toMatchObject({ count: 2 });
     });
 
     it("adopts the offline migrator's copy (under the digest of the legacy id) ahead of the legacy key", async () => {
       const browser = await legacyBrowser();
-      const ref = library.source().find(browser.cookieHeader);
+      const ref = library.source(LEGACY_SECRET).find(browser.cookieHeader);
       // What `npx sessile migrate` writes: a sessile payload under sessile:<digestId(legacy id)>.
       if (ref === null) throw new Error("the legacy cookie did not verify");
       const copy = convertLegacySession(
@@ -227,13 +168,13 @@ for (const library of LIBRARIES) {
       );
       const copyKey = `sessile:${digestId(ref.id)}`;
       expect(copy?.key).toBe(copyKey);
-      await client.set(copyKey, copy?.value ?? "", { EX: copy?.ttl ?? 1 });
+      await fx.client.set(copyKey, copy?.value ?? "", { EX: copy?.ttl ?? 1 });
       await log.take();
       const reply = await new Browser(app.url).request("/read", { cookie: browser.cookieHeader ?? "" });
       expect(reply.json()).toEqual({ data: { count: 40, migrated: true }, isNew: true });
-      expect(await client.exists(copyKey)).toBe(0);
-      expect(await client.exists(ref?.key ?? "")).toBe(0);
-      expect(events).toEqual([{ source: library.source().name, from: "migrated" }]);
+      expect(await fx.client.exists(copyKey)).toBe(0);
+      expect(await fx.client.exists(ref?.key ?? "")).toBe(0);
+      expect(events).toEqual([{ source: library.source(LEGACY_SECRET).name, from: "migrated" }]);
     });
   });
 }

@@ -7,6 +7,14 @@ import express from "express";
 import Fastify from "fastify";
 import Koa from "koa";
 import { createClient } from "redis";
+import { afterAll, beforeAll } from "vitest";
+import {
+  expressSessionSource,
+  fastifySessionSource,
+  koaSessionSource,
+  type LegacySource,
+} from "../../src/migrate/index.js";
+import { spawnRedis, type TestRedis } from "../helpers/redis-server.js";
 import { listen } from "../spec/listen.js";
 
 const require = createRequire(import.meta.url);
@@ -156,4 +164,59 @@ export async function startKoaSessionApp(options: LegacyAppOptions): Promise<Leg
       await store.quit();
     },
   };
+}
+
+/** One legacy library: its real app, the sessile/migrate source reading it, and its cookies and keys. */
+export interface Library {
+  readonly name: string;
+  readonly start: (options: LegacyAppOptions) => Promise<LegacyApp>;
+  readonly source: (secret: string | string[]) => LegacySource;
+  /** The cookie whose `Expires` the library sets from the session's deadline. */
+  readonly cookie: string;
+  /** Every cookie the library sets for a session. */
+  readonly cookies: readonly string[];
+  /** Where its keys live (koa-redis keys are bare uuids). */
+  readonly prefix: string;
+}
+
+export const LIBRARIES: readonly Library[] = [
+  {
+    name: "express-session + connect-redis",
+    start: startExpressSessionApp,
+    source: (secret) => expressSessionSource({ secret }),
+    cookie: "connect.sid",
+    cookies: ["connect.sid"],
+    prefix: "sess:",
+  },
+  {
+    name: "@fastify/session + connect-redis",
+    start: startFastifySessionApp,
+    source: (secret) => fastifySessionSource({ secret }),
+    cookie: "sessionId",
+    cookies: ["sessionId"],
+    prefix: "sess:",
+  },
+  {
+    name: "koa-session + koa-redis",
+    start: startKoaSessionApp,
+    source: (keys) => koaSessionSource({ keys }),
+    cookie: "koa.sess",
+    cookies: ["koa.sess", "koa.sess.sig"],
+    prefix: "",
+  },
+];
+
+/** A private `redis-server` and a node-redis client on it, for one test file; read the fields inside tests. */
+export function useLegacyRedis(): { redis: TestRedis; client: ReturnType<typeof createClient> } {
+  const fixture = {} as { redis: TestRedis; client: ReturnType<typeof createClient> };
+  beforeAll(async () => {
+    fixture.redis = await spawnRedis();
+    fixture.client = createClient({ url: fixture.redis.url });
+    await fixture.client.connect();
+  });
+  afterAll(async () => {
+    fixture.client?.destroy();
+    await fixture.redis?.stop();
+  });
+  return fixture;
 }

@@ -1,68 +1,20 @@
 // Legacy sessions made by the real libraries on a real Redis, read back through sessile/migrate.
-import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  expressSessionSource,
-  fastifySessionSource,
-  koaSessionSource,
-  type LegacySource,
-} from "../../src/migrate/index.js";
-import { spawnRedis, type TestRedis } from "../helpers/redis-server.js";
+import { expressSessionSource, fastifySessionSource } from "../../src/migrate/index.js";
 import { Browser, type Reply } from "../spec/browser.js";
 import {
   type LegacyApp,
-  type LegacyAppOptions,
+  LIBRARIES,
   startExpressSessionApp,
   startFastifySessionApp,
-  startKoaSessionApp,
+  useLegacyRedis,
 } from "./legacy-apps.js";
 
 const OLD = "old secret of the legacy app, 32+ chars";
 const NEW = "new secret of the legacy app, 32+ chars";
 const OTHER = "some other app's secret, also 32 chars";
 
-interface Library {
-  readonly name: string;
-  readonly start: (options: LegacyAppOptions) => Promise<LegacyApp>;
-  readonly source: (secret: string | string[]) => LegacySource;
-  /** The cookie whose `Expires` the library sets from the session's deadline. */
-  readonly cookie: string;
-}
-
-const LIBRARIES: Library[] = [
-  {
-    name: "express-session + connect-redis",
-    start: startExpressSessionApp,
-    source: (secret) => expressSessionSource({ secret }),
-    cookie: "connect.sid",
-  },
-  {
-    name: "@fastify/session + connect-redis",
-    start: startFastifySessionApp,
-    source: (secret) => fastifySessionSource({ secret }),
-    cookie: "sessionId",
-  },
-  {
-    name: "koa-session + koa-redis",
-    start: startKoaSessionApp,
-    source: (keys) => koaSessionSource({ keys }),
-    cookie: "koa.sess",
-  },
-];
-
-let redis: TestRedis;
-let client: ReturnType<typeof createClient>;
-
-beforeAll(async () => {
-  redis = await spawnRedis();
-  client = createClient({ url: redis.url });
-  await client.connect();
-});
-
-afterAll(async () => {
-  client.destroy();
-  await redis.stop();
-});
+const fx = useLegacyRedis();
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -86,7 +38,7 @@ for (const library of LIBRARIES) {
   describe(`${library.name}: sessions made by the real library`, () => {
     let app: LegacyApp;
     beforeAll(async () => {
-      app = await library.start({ redisUrl: redis.url, secret: [NEW, OLD], maxAgeMs: 3600_000 });
+      app = await library.start({ redisUrl: fx.redis.url, secret: [NEW, OLD], maxAgeMs: 3600_000 });
     });
     afterAll(() => app.close());
 
@@ -99,7 +51,7 @@ for (const library of LIBRARIES) {
 
       const ref = library.source([NEW, OLD]).find(browser.cookieHeader);
       expect(ref).not.toBeNull();
-      const raw = await client.get(ref?.key ?? "");
+      const raw = await fx.client.get(ref?.key ?? "");
       expect(raw).not.toBeNull();
       const legacy = library.source(NEW).decode(raw ?? "", nowSeconds());
       expect(legacy?.data).toEqual(seen);
@@ -113,13 +65,13 @@ for (const library of LIBRARIES) {
       expect(Math.abs((legacy?.expiresAt ?? 0) - expires)).toBeLessThanOrEqual(1);
       expect(legacy?.cookieMaxAge).toBe(3600);
       // The key's own TTL does not end before that deadline.
-      expect(await client.pTTL(ref?.key ?? "")).toBeGreaterThanOrEqual(
+      expect(await fx.client.pTTL(ref?.key ?? "")).toBeGreaterThanOrEqual(
         ((legacy?.expiresAt ?? 0) - nowSeconds() - 1) * 1000,
       );
     });
 
     it("accepts a cookie signed with an older secret while the list still has it, and only then", async () => {
-      const oldApp = await library.start({ redisUrl: redis.url, secret: OLD, maxAgeMs: 3600_000 });
+      const oldApp = await library.start({ redisUrl: fx.redis.url, secret: OLD, maxAgeMs: 3600_000 });
       const browser = new Browser(oldApp.url);
       await browser.request("/visit");
       await oldApp.close();
@@ -162,14 +114,14 @@ for (const library of LIBRARIES) {
       await browser.request("/visit");
       const source = library.source(NEW);
       const ref = source.find(browser.cookieHeader);
-      const raw = (await client.get(ref?.key ?? "")) ?? "";
+      const raw = (await fx.client.get(ref?.key ?? "")) ?? "";
       const later = nowSeconds() + 3601 + 1;
       if (library.name.startsWith("express")) {
         // connect-redis keys expire with the cookie; touches move only the TTL, so the payload's date is
         // a lower bound and a key still there is live, unless the store did not touch.
         expect(source.decode(raw, later)?.expiresAt).toBe(later + 3600);
         expect(expressSessionSource({ secret: NEW, touch: false }).decode(raw, later)).toBeNull();
-        expect(await client.pTTL(ref?.key ?? "")).toBeLessThanOrEqual(3600_000);
+        expect(await fx.client.pTTL(ref?.key ?? "")).toBeLessThanOrEqual(3600_000);
       } else {
         expect(source.decode(raw, later)).toBeNull();
       }
@@ -182,12 +134,12 @@ for (const library of LIBRARIES) {
       await browser.request("/remember");
       const source = library.source(NEW);
       const ref = source.find(browser.cookieHeader);
-      const legacy = source.decode((await client.get(ref?.key ?? "")) ?? "", nowSeconds());
+      const legacy = source.decode((await fx.client.get(ref?.key ?? "")) ?? "", nowSeconds());
       expect(legacy).not.toBeNull();
       if (library.name.startsWith("express")) {
         // express-session saves a change of cookie.maxAge alone only as a TTL (touch), not in the payload.
         expect(legacy?.cookieMaxAge).toBe(3600);
-        expect(await client.pTTL(ref?.key ?? "")).toBeGreaterThan(29 * 24 * 3600_000);
+        expect(await fx.client.pTTL(ref?.key ?? "")).toBeGreaterThan(29 * 24 * 3600_000);
       } else {
         expect(legacy?.cookieMaxAge).toBe(30 * 24 * 3600);
         expect(legacy?.expiresAt).toBeGreaterThan(nowSeconds() + 29 * 24 * 3600);
@@ -215,13 +167,13 @@ describe("legacy sessions without a cookie lifetime", () => {
   it.each(LIBRARIES.filter((l) => !l.name.startsWith("koa")))(
     "$name: a browser-session cookie gives expiresAt null",
     async (library) => {
-      const app = await library.start({ redisUrl: redis.url, secret: NEW, maxAgeMs: null });
+      const app = await library.start({ redisUrl: fx.redis.url, secret: NEW, maxAgeMs: null });
       try {
         const browser = new Browser(app.url);
         await browser.request("/visit");
         const source = library.source(NEW);
         const ref = source.find(browser.cookieHeader);
-        const legacy = source.decode((await client.get(ref?.key ?? "")) ?? "", nowSeconds());
+        const legacy = source.decode((await fx.client.get(ref?.key ?? "")) ?? "", nowSeconds());
         expect(legacy?.data.count).toBe(1);
         expect(legacy?.expiresAt).toBeNull();
         expect(legacy?.cookieMaxAge).toBeNull();
@@ -235,12 +187,12 @@ describe("legacy sessions without a cookie lifetime", () => {
 describe("@fastify/session with cookiePrefix 's:' (the express-session form)", () => {
   it("reads the prefixed cookie, and the same source reads unprefixed ones", async () => {
     const prefixed = await startFastifySessionApp({
-      redisUrl: redis.url,
+      redisUrl: fx.redis.url,
       secret: NEW,
       maxAgeMs: 60_000,
       extra: { cookiePrefix: "s:" },
     });
-    const plain = await startFastifySessionApp({ redisUrl: redis.url, secret: NEW, maxAgeMs: 60_000 });
+    const plain = await startFastifySessionApp({ redisUrl: fx.redis.url, secret: NEW, maxAgeMs: 60_000 });
     try {
       const a = new Browser(prefixed.url);
       await a.request("/visit");
@@ -251,10 +203,10 @@ describe("@fastify/session with cookiePrefix 's:' (the express-session form)", (
       for (const browser of [a, b]) {
         const ref = source.find(browser.cookieHeader);
         expect(ref?.key).toMatch(/^sess:/);
-        expect(source.decode((await client.get(ref?.key ?? "")) ?? "", nowSeconds())?.data.count).toBe(1);
+        expect(source.decode((await fx.client.get(ref?.key ?? "")) ?? "", nowSeconds())?.data.count).toBe(1);
       }
       // express-session's cookie is the same format, so a fastify source configured as such reads it.
-      const express = await startExpressSessionApp({ redisUrl: redis.url, secret: NEW, maxAgeMs: 60_000 });
+      const express = await startExpressSessionApp({ redisUrl: fx.redis.url, secret: NEW, maxAgeMs: 60_000 });
       const c = new Browser(express.url);
       await c.request("/visit");
       await express.close();
