@@ -32,9 +32,9 @@ async function ioredis(url, enableAutoPipelining) {
   return client;
 }
 
-async function sessileFactory(client, wrapStore = (store) => store) {
+async function sessileFactory(client, wrapStore = (store) => store, storeOptions = {}) {
   const { createSessions, redisStore } = await import("sessile");
-  return createSessions({ store: wrapStore(redisStore(client), client), secret: SECRET });
+  return createSessions({ store: wrapStore(redisStore(client, storeOptions), client), secret: SECRET });
 }
 
 const setOptions = (ttl, get) => ({
@@ -137,9 +137,9 @@ async function nodeFloor(url) {
  * sessile/node; `bind` binds every new session to one of 1,000 users (issue 13: a bound session's
  * returning reads and writes cost what an unbound one's do).
  */
-async function sessileNode(client, { wrapStore, bind = false } = {}) {
+async function sessileNode(client, { wrapStore, bind = false, storeOptions } = {}) {
   const { sessions } = await import("sessile/node");
-  const factory = await sessileFactory(client, wrapStore);
+  const factory = await sessileFactory(client, wrapStore, storeOptions);
   let visitors = 0;
   return listen(
     createServer(
@@ -393,6 +393,11 @@ export const APPS = {
   },
   "sessile-node-setxx": async (url) => sessileNode(await nodeRedis(url), { wrapStore: plainSetStore }),
   "sessile-node-setxxget": async (url) => sessileNode(await nodeRedis(url), { wrapStore: setGetStore }),
+  // On the runner's Valkey 8.1 (contenders.js `server: "valkey"`), which has SET … IFEQ.
+  "sessile-node-valkey": async (url) => sessileNode(await nodeRedis(url)),
+  "sessile-node-ifeq": async (url) =>
+    sessileNode(await nodeRedis(url), { storeOptions: { compareAndSet: "ifeq" } }),
+  "sessile-node-setxx-valkey": async (url) => sessileNode(await nodeRedis(url), { wrapStore: plainSetStore }),
   express: bareExpress,
   "sessile-express": sessileExpress,
   "express-session": expressSession,

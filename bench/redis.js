@@ -18,12 +18,15 @@ export function freePort() {
   });
 }
 
-/** Starts redis-server without persistence; resolves to `{ url, admin, version, stop() }`. */
-export async function startRedis() {
+/**
+ * Starts redis-server (or `binary`, e.g. the Valkey of scripts/valkey.sh) without persistence; resolves to
+ * `{ url, admin, version, stop() }`.
+ */
+export async function startRedis(binary = "redis-server") {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "sessile-bench-redis-"));
   const child = spawn(
-    "redis-server",
+    binary,
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
     { stdio: "ignore" },
   );
@@ -31,7 +34,7 @@ export async function startRedis() {
     child.once("error", (error) =>
       reject(
         new Error(
-          `could not start redis-server (${error.message}); install it (apt-get install redis-server, brew install redis)`,
+          `could not start ${binary} (${error.message}); install it (apt-get install redis-server, brew install redis)`,
         ),
       ),
     );
@@ -52,7 +55,8 @@ export async function startRedis() {
     }
   }
   const info = await admin.sendCommand(["INFO", "server"]);
-  const version = /redis_version:(\S+)/.exec(info)?.[1] ?? "unknown";
+  const valkey = /valkey_version:(\S+)/.exec(info)?.[1];
+  const version = valkey ? `Valkey ${valkey}` : (/redis_version:(\S+)/.exec(info)?.[1] ?? "unknown");
   return {
     url,
     admin,

@@ -280,6 +280,27 @@ const SIDE_BY_SIDE = [
     null,
     "the SET XX GET candidate against the plain SET XX",
   ],
+  [
+    "sessile-node-ifeq",
+    "sessile-node-setxx-valkey",
+    "write",
+    0.95,
+    'the compare-and-set write as one SET … IFEQ … GET (compareAndSet: "ifeq", Valkey 8.1) against the plain SET XX on the same server',
+  ],
+  [
+    "sessile-node-valkey",
+    "sessile-node-setxx-valkey",
+    "write",
+    null,
+    "the compare-and-set script on Valkey 8.1 against the plain SET XX on the same server",
+  ],
+  [
+    "sessile-node-ifeq",
+    "sessile-node-valkey",
+    "read",
+    null,
+    "returning reads with either compare-and-set (the same one GET)",
+  ],
 ];
 
 function sideBySide(scenarios, vs, find) {
@@ -316,7 +337,7 @@ export function renderMarkdown(a) {
   p();
   p(
     `${meta.date.slice(0, 10)} on ${meta.cpu} (${meta.cores} cores, ${meta.memoryGiB} GiB), ${meta.os}; ` +
-      `Node ${meta.node}; Redis ${meta.redis} (own server on loopback, no persistence).`,
+      `Node ${meta.node}; Redis ${meta.redis}${meta.valkey ? ` and ${meta.valkey} for the Valkey contenders` : ""} (own servers on loopback, no persistence).`,
   );
   p();
   p(`Reproduce: \`${meta.command}\` (after \`npm install\`; the script builds sessile first).`);
@@ -437,7 +458,15 @@ export function renderMarkdown(a) {
   return `${alignTables(lines).join("\n")}`;
 }
 
-const WRITE_IDS = ["sessile-node", "sessile-node-bound", "sessile-node-setxx", "sessile-node-setxxget"];
+const WRITE_IDS = [
+  "sessile-node",
+  "sessile-node-bound",
+  "sessile-node-setxx",
+  "sessile-node-setxxget",
+  "sessile-node-valkey",
+  "sessile-node-ifeq",
+  "sessile-node-setxx-valkey",
+];
 
 /** Issue 10 and 13 side by side: the write commands and the Redis CPU per call of each. */
 function renderWrites(a, label, p) {

@@ -8,6 +8,7 @@
 // BENCH_QUIET (wait before each run until the machine's busy share is below this, 0.25; 1 = never
 // wait), BENCH_QUIET_MAX (seconds to wait at most, 10), BENCH_NODE_ARGS (extra node flags for the apps, e.g. "--cpu-prof --cpu-prof-dir=.bench-tmp/prof").
 
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -106,9 +107,18 @@ function readPrevious() {
   }
 }
 
+/** The Valkey 8.1 of scripts/valkey.sh, for contenders with `server: "valkey"` (SET … IFEQ). */
+async function startValkey() {
+  const binary = execFileSync("bash", [join(here, "../scripts/valkey.sh")], { encoding: "utf8" }).trim();
+  return startRedis(binary);
+}
+
 async function main() {
   const redis = await startRedis();
   running.add(redis.kill);
+  const valkey = contenders.some((c) => c.server === "valkey") ? await startValkey() : null;
+  if (valkey) running.add(valkey.kill);
+  const serverOf = (contender) => (contender.server === "valkey" ? valkey : redis);
   const cpus = os.cpus();
   const meta = {
     date: new Date().toISOString(),
@@ -119,6 +129,7 @@ async function main() {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     redis: redis.version,
+    ...(valkey ? { valkey: valkey.version } : {}),
     settings,
     versions: Object.fromEntries(
       [
@@ -156,8 +167,9 @@ async function main() {
         const entry = results[contender.id];
         if (entry.status === "failed" || entry.status === "unavailable") continue;
         let app;
+        const server = serverOf(contender);
         try {
-          app = await startApp(contender.id, redis.url, nodeArgs);
+          app = await startApp(contender.id, server.url, nodeArgs);
         } catch (error) {
           entry.status = "unavailable";
           entry.reason = String(error instanceof Error ? error.message : error).split("\n")[0];
@@ -167,7 +179,7 @@ async function main() {
         try {
           if (entry.status === "pending") {
             if (contender.role !== "bare") {
-              await redis.admin.sendCommand(["FLUSHALL"]);
+              await server.admin.sendCommand(["FLUSHALL"]);
               const problem = await preflight(app.port);
               if (problem !== null) {
                 entry.status = "failed";
@@ -175,12 +187,12 @@ async function main() {
                 log(`  ${contender.id}: pre-flight FAILED: ${problem}`);
                 continue;
               }
-              entry.session = await measureSession(app.port, redis.admin);
+              entry.session = await measureSession(app.port, server.admin);
             }
             entry.status = "ok";
           }
           for (const scenario of scenarios) {
-            const run = await measure(app, contender, scenario, redis);
+            const run = await measure(app, contender, scenario, server);
             entry.scenarios[scenario.id].push(run);
             const perRequest = Object.entries(run.commands)
               .map(([name, calls]) => `${name} ${(calls / run.requests).toFixed(2)}`)
@@ -207,6 +219,10 @@ async function main() {
   } finally {
     running.delete(redis.kill);
     await redis.stop();
+    if (valkey) {
+      running.delete(valkey.kill);
+      await valkey.stop();
+    }
   }
   const analysis = analyse(meta, Object.values(results), scenarios, readPrevious());
   mkdirSync(outDir, { recursive: true });

@@ -3,7 +3,9 @@ import { SessionError } from "../core/errors.js";
 /** The `SET` options node-redis understands: v5+ (`expiration`, `condition`) and v4 (`EX`, `NX`, `XX`). */
 export interface NodeRedisSetOptions {
   expiration?: { type: "EX"; value: number };
-  condition?: "NX" | "XX";
+  condition?: "NX" | "XX" | "IFEQ";
+  /** The value `IFEQ` compares with (node-redis 5.10 and later). */
+  matchValue?: string;
   EX?: number;
   NX?: boolean;
   XX?: boolean;
@@ -47,6 +49,11 @@ export interface Commands {
     ttl: number | null,
     get?: boolean,
   ): Promise<unknown>;
+  /**
+   * `SET key value IFEQ expected GET [EX ttl]` (Valkey 8.1+, Redis 8.4+): writes only over `expected`
+   * and answers the value the key held, or null when it was missing.
+   */
+  setIfEqual(key: string, value: string, expected: string, ttl: number | null): Promise<unknown>;
   del(key: string): Promise<unknown>;
   getDel(key: string): Promise<unknown>;
   evalSha(sha: string, key: string, args: string[]): Promise<unknown>;
@@ -65,6 +72,10 @@ function ioRedisCommands(client: IoRedisLike): Commands {
       const args = ttl === null ? [key, value, condition] : [key, value, "EX", String(ttl), condition];
       return client.call("SET", ...args, ...(get ? ["GET"] : []));
     },
+    setIfEqual: (key, value, expected, ttl) =>
+      ttl === null
+        ? client.call("SET", key, value, "IFEQ", expected, "GET")
+        : client.call("SET", key, value, "IFEQ", expected, "GET", "EX", String(ttl)),
     del: (key) => client.call("DEL", key),
     getDel: (key) => client.call("GETDEL", key),
     evalSha: (sha, key, args) => client.call("EVALSHA", sha, "1", key, ...args),
@@ -92,6 +103,11 @@ function nodeRedisCommands(client: NodeRedisLike): Commands {
       if (get) options.GET = true;
       return client.set(key, value, options);
     },
+    setIfEqual: (key, value, expected, ttl) => {
+      const options: NodeRedisSetOptions = { condition: "IFEQ", matchValue: expected, GET: true };
+      if (ttl !== null) options.expiration = { type: "EX", value: ttl };
+      return client.set(key, value, options);
+    },
     del: (key) => client.del(key),
     getDel: (key) => client.getDel(key),
     evalSha: (sha, key, args) => client.evalSha(sha, { keys: [key], arguments: args }),
@@ -103,6 +119,14 @@ function nodeRedisCommands(client: NodeRedisLike): Commands {
         : undefined;
     },
   };
+}
+
+/**
+ * Whether `client` can send `SET … IFEQ`: ioredis and iovalkey send any command; node-redis from 5.10
+ * (4 is told apart by its missing `withTypeMapping`, which 5 added).
+ */
+export function sendsIfEqual(client: RedisLikeClient): boolean {
+  return isIoRedis(client) || typeof (client as { withTypeMapping?: unknown }).withTypeMapping === "function";
 }
 
 /** The commands for `client`, whichever library it comes from; throws when it is none of them. */

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { SessionError, WrongTypeError } from "../core/errors.js";
 import type { SessionStore, UpdateResult } from "../core/store.js";
-import { commandsFor, type RedisLikeClient } from "./redis-commands.js";
+import { type Commands, commandsFor, type RedisLikeClient, sendsIfEqual } from "./redis-commands.js";
 import { CAS, runScript } from "./redis-scripts.js";
 import { redisUserIndex } from "./redis-users.js";
 
@@ -23,6 +23,16 @@ export interface RedisStoreOptions {
    * @default undefined (only the client's own timeouts apply)
    */
   timeout?: number;
+  /**
+   * How a returning write checks that the session is still the one this request read:
+   * - `"script"`: a Lua compare-and-set sent by `EVALSHA` (any Redis 6.2+ or Valkey);
+   * - `"ifeq"`: one `SET … IFEQ … GET`, no Lua (Valkey 8.1+, Redis 8.4+; node-redis 5.10+, ioredis,
+   *   iovalkey). Cheaper for the server; a server without it fails every write with a message saying so.
+   *
+   * Deleting a session that was emptied is a script call either way.
+   * @default "script"
+   */
+  compareAndSet?: "script" | "ifeq";
 }
 
 function sha1(text: string): string {
@@ -68,6 +78,53 @@ function updateResult(reply: unknown): UpdateResult {
   return { status: "changed", current: asText(reply) as string };
 }
 
+const COMPARE_AND_SET = ["script", "ifeq"];
+
+function checkCompareAndSet(client: RedisLikeClient, compareAndSet: unknown): void {
+  if (compareAndSet === undefined) return;
+  if (!COMPARE_AND_SET.includes(compareAndSet as string)) {
+    throw new SessionError(
+      "invalid-option",
+      'sessile: redisStore compareAndSet must be "script" (any Redis) or "ifeq" (Valkey 8.1+, Redis 8.4+), or left out',
+    );
+  }
+  if (compareAndSet === "ifeq" && !sendsIfEqual(client)) {
+    throw new SessionError(
+      "invalid-option",
+      'sessile: redisStore compareAndSet "ifeq" needs node-redis 5.10 or later (or ioredis, iovalkey); node-redis 4 cannot send SET … IFEQ; leave compareAndSet out',
+    );
+  }
+}
+
+/** The reply of `SET … IFEQ expected GET`: the value the key held decides whether the write happened. */
+function ifEqualResult(reply: unknown, expected: string): UpdateResult {
+  const held = asText(reply);
+  if (held === null) return { status: "missing" };
+  return held === expected ? { status: "updated" } : { status: "changed", current: held };
+}
+
+/** `SET … IFEQ`, with a server that does not know it told apart from other failures. */
+async function setIfEqual(
+  redis: Commands,
+  key: string,
+  value: string,
+  expected: string,
+  ttl: number | null,
+): Promise<unknown> {
+  try {
+    return await redis.setIfEqual(key, value, expected, ttl);
+  } catch (error) {
+    if (errorText(error).startsWith("WRONGTYPE")) throw new WrongTypeError();
+    if (/syntax error/i.test(errorText(error))) {
+      throw new Error(
+        'this Redis server does not know SET … IFEQ (Valkey 8.1+ and Redis 8.4+ do); leave redisStore compareAndSet out or set it to "script"',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
 function checkOptions(client: unknown, prefix: unknown, timeout: unknown): void {
   if (typeof client !== "object" || client === null) {
     throw new SessionError("invalid-option", "sessile: redisStore(client) needs a connected Redis client");
@@ -93,7 +150,9 @@ export function redisStore(client: RedisLikeClient, options: RedisStoreOptions =
   const prefix = options.prefix ?? "sessile:";
   const { timeout } = options;
   checkOptions(client, prefix, timeout);
+  checkCompareAndSet(client, options.compareAndSet);
   const redis = commandsFor(client);
+  const ifEqual = options.compareAndSet === "ifeq";
   const bounded = <T>(operation: Promise<T>) => withDeadline(operation, timeout);
   return {
     async get(key) {
@@ -108,6 +167,9 @@ export function redisStore(client: RedisLikeClient, options: RedisStoreOptions =
       return (await bounded(redis.set(prefix + key, value, "NX", ttl))) !== null;
     },
     async update(key, value, ttl, expected) {
+      if (ifEqual && value !== null) {
+        return ifEqualResult(await bounded(setIfEqual(redis, prefix + key, value, expected, ttl)), expected);
+      }
       const args =
         value === null
           ? [sha1(expected), "D", "", ""]

@@ -45,16 +45,21 @@ export async function connectAsStore(
   };
 }
 
-/** Connects a client of `kind` to `url` and wraps it in a store with `prefix`. */
-export async function connectClient(kind: ClientKind, url: string, prefix: string): Promise<ClientUnderTest> {
+/** Connects a client of `kind` to `url` and wraps it in a store with `prefix` and `options`. */
+export async function connectClient(
+  kind: ClientKind,
+  url: string,
+  prefix: string,
+  options: RedisStoreOptions = {},
+): Promise<ClientUnderTest> {
   if (kind === "node-redis") {
     const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
-    return connectAsStore(client, { prefix }, () => {
+    return connectAsStore(client, { ...options, prefix }, () => {
       if (client.isOpen) destroyNodeRedis(client);
     });
   }
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
-  return connectAsStore(client, { prefix }, () => client.disconnect());
+  return connectAsStore(client, { ...options, prefix }, () => client.disconnect());
 }
 
 /**

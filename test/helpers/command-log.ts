@@ -69,7 +69,7 @@ export class CommandLog {
 }
 
 /**
- * `SET` with its condition, `GET` and expiry flags (`"SET NX EX"`, `"SET XX GET EX"`); the store's
+ * `SET` with its condition, `GET` and expiry flags (`"SET NX EX"`, `"SET XX GET EX"`, `"SET IFEQ GET EX"`); the store's
  * compare-and-set script by what it asks for (`"CAS SET EX"`, `"CAS SET"`, `"CAS DEL"`), the user index
  * scripts as `"INDEX UPDATE"`, `"INDEX READ"`, `"INDEX REMOVE"` (each with `" (EVAL)"` when it was sent as source
  * because the server did not have it cached); other commands by name.
@@ -79,7 +79,7 @@ export function shape(command: Command): string {
   if (name === "EVALSHA" || name === "EVAL") return scriptShape(name, rest);
   if (name !== "SET") return name;
   const flags = rest.slice(2).map((a) => a.toUpperCase());
-  const condition = flags.find((f) => f === "NX" || f === "XX");
+  const condition = flags.find((f) => f === "NX" || f === "XX" || f === "IFEQ");
   const get = flags.includes("GET") ? "GET" : undefined;
   const expiry = flags.find(
     (f) => f === "EX" || f === "PX" || f === "EXAT" || f === "PXAT" || f === "KEEPTTL",

@@ -76,16 +76,23 @@ export function requireRedisBinary(): void {
   }
 }
 
-/** Starts `redis-server` on a free loopback port with no persistence, plus any extra arguments. */
-export async function spawnRedis(extraArgs: string[] = [], port?: number): Promise<TestRedis> {
-  requireRedisBinary();
+/**
+ * Starts `redis-server` (or `binary`, a server that takes the same arguments) on a free loopback port
+ * with no persistence, plus any extra arguments.
+ */
+export async function spawnRedis(
+  extraArgs: string[] = [],
+  port?: number,
+  binary = "redis-server",
+): Promise<TestRedis> {
+  if (binary === "redis-server") requireRedisBinary();
   const chosen = port ?? (await freePort());
   let child: ChildProcess | undefined;
   let dir = "";
   const start = async (): Promise<void> => {
     dir = mkdtempSync(join(tmpdir(), "sessile-redis-"));
     child = spawn(
-      "redis-server",
+      binary,
       [
         "--port",
         String(chosen),
@@ -125,6 +132,24 @@ export async function spawnRedis(extraArgs: string[] = [], port?: number): Promi
       await start();
     },
   };
+}
+
+/**
+ * The path of a Valkey 8.1 server (the first with `SET … IFEQ`), fetched once from Debian's packages by
+ * scripts/valkey.sh into .cache/valkey.
+ */
+export function valkeyBinary(): string {
+  const script = join(import.meta.dirname, "../../scripts/valkey.sh");
+  try {
+    return execFileSync("bash", [script], { encoding: "utf8" }).trim();
+  } catch (error) {
+    throw new Error(`scripts/valkey.sh could not provide Valkey 8.1: ${(error as Error).message}`);
+  }
+}
+
+/** Starts a Valkey 8.1 server on a free loopback port; see {@link valkeyBinary}. */
+export function spawnValkey(extraArgs: string[] = []): Promise<TestRedis> {
+  return spawnRedis(extraArgs, undefined, valkeyBinary());
 }
 
 /** The server for a test file: `REDIS_URL` when set, otherwise a fresh `redis-server` of its own. */

@@ -10,7 +10,7 @@ import {
 } from "../../src/index.js";
 import { type ClientKind, type ClientUnderTest, connectClient, inspectionClient } from "./clients.js";
 import { CommandLog } from "./command-log.js";
-import { type TestRedis, testRedis } from "./redis-server.js";
+import { spawnValkey, type TestRedis, testRedis } from "./redis-server.js";
 import { warmScripts } from "./slow-store.js";
 
 export const SECRET = "a-test-secret-that-is-long-enough-0001";
@@ -31,13 +31,25 @@ export interface RedisFixture {
   sessions(options?: Partial<SessionOptions>): Sessions;
 }
 
+/**
+ * The server a fixture runs on: the test Redis with the store's Lua compare-and-set, or a Valkey 8.1 of
+ * its own with the store's `compareAndSet: "ifeq"`.
+ */
+export type ServerFlavour = "redis" | "valkey-ifeq";
+
+/** The shape a returning write's compare-and-set has at the server of `flavour`. */
+export function writeShape(flavour: ServerFlavour): string {
+  return flavour === "redis" ? "CAS SET EX" : "SET IFEQ GET EX";
+}
+
 /** Registers `beforeAll`/`afterAll` hooks that build a {@link RedisFixture}; read its fields inside tests. */
-export function useRedis(kind: ClientKind = "node-redis"): RedisFixture {
+export function useRedis(kind: ClientKind = "node-redis", flavour: ServerFlavour = "redis"): RedisFixture {
   const fixture = {} as RedisFixture;
   beforeAll(async () => {
-    fixture.redis = await testRedis();
+    fixture.redis = flavour === "redis" ? await testRedis() : await spawnValkey();
     fixture.prefix = `t${randomBytes(4).toString("hex")}:`;
-    fixture.client = await connectClient(kind, fixture.redis.url, fixture.prefix);
+    const options = flavour === "redis" ? {} : ({ compareAndSet: "ifeq" } as const);
+    fixture.client = await connectClient(kind, fixture.redis.url, fixture.prefix, options);
     await warmScripts(fixture.client.store);
     fixture.log = new CommandLog(fixture.redis.url, fixture.prefix);
     await fixture.log.start();
