@@ -20,11 +20,13 @@ import { join } from "node:path";
 const ROOT = join(import.meta.dirname, "..");
 const CONFORMANCE = ["test/stores.test.ts"];
 const SPEC = ["test/spec/node.test.ts", "test/spec/express.test.ts"];
+// The compare-and-set as SET … IFEQ on Valkey 8.1, for the clients that can send it.
+const IFEQ = ["test/valkey-ifeq.test.ts"];
 
 const ENTRIES = [
   { name: "node-redis 4", deps: { redis: "4" }, tests: [...CONFORMANCE, ...SPEC] },
-  { name: "node-redis 6", deps: { redis: "6" }, tests: [...CONFORMANCE, ...SPEC] },
-  { name: "ioredis 6", deps: { ioredis: "6" }, tests: [...CONFORMANCE, ...SPEC] },
+  { name: "node-redis 6", deps: { redis: "6" }, tests: [...CONFORMANCE, ...SPEC, ...IFEQ] },
+  { name: "ioredis 6", deps: { ioredis: "6" }, tests: [...CONFORMANCE, ...SPEC, ...IFEQ] },
   { name: "Node 22", node: "22", deps: {}, tests: [...CONFORMANCE, ...SPEC] },
   { name: "Node 24", node: "24", deps: {}, tests: [...CONFORMANCE, ...SPEC] },
 ];
@@ -61,6 +63,8 @@ function versionOf(dir, name) {
 }
 
 const only = process.env.MATRIX?.split(",").map((s) => s.trim());
+// Fetched once here; the copies of test/ find it through VALKEY_SERVER.
+const valkey = execFileSync("bash", [join(ROOT, "scripts/valkey.sh")], { encoding: "utf8" }).trim();
 const results = [];
 for (const entry of ENTRIES.filter((e) => !only || only.includes(e.name))) {
   const started = Date.now();
@@ -71,6 +75,7 @@ for (const entry of ENTRIES.filter((e) => !only || only.includes(e.name))) {
     execFileSync(node, [join(dir, "node_modules/vitest/vitest.mjs"), "run", ...entry.tests], {
       cwd: dir,
       stdio: "inherit",
+      env: { ...process.env, VALKEY_SERVER: valkey },
     });
   } catch {
     ok = false;

@@ -136,9 +136,10 @@ export async function spawnRedis(
 
 /**
  * The path of a Valkey 8.1 server (the first with `SET … IFEQ`), fetched once from Debian's packages by
- * scripts/valkey.sh into .cache/valkey.
+ * scripts/valkey.sh into .cache/valkey; `VALKEY_SERVER` names one instead.
  */
 export function valkeyBinary(): string {
+  if (process.env.VALKEY_SERVER) return process.env.VALKEY_SERVER;
   const script = join(import.meta.dirname, "../../scripts/valkey.sh");
   try {
     return execFileSync("bash", [script], { encoding: "utf8" }).trim();
