@@ -4,7 +4,10 @@
 // Every library is configured as its own README recommends; see bench/README.md for the details.
 
 import { randomBytes } from "node:crypto";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
 const HOST = "127.0.0.1";
@@ -32,8 +35,8 @@ async function ioredis(url, enableAutoPipelining) {
   return client;
 }
 
-async function sessileFactory(client, wrapStore = (store) => store, storeOptions = {}) {
-  const { createSessions, redisStore } = await import("sessile");
+async function sessileFactory(client, wrapStore = (store) => store, storeOptions = {}, from = "sessile") {
+  const { createSessions, redisStore } = await import(from === "sessile" ? "sessile" : `${from}/index.js`);
   return createSessions({ store: wrapStore(redisStore(client, storeOptions), client), secret: SECRET });
 }
 
@@ -72,6 +75,41 @@ function setGetStore(store, client, prefix = "sessile:") {
       return old === expected ? UPDATED : { status: "changed", current: old };
     },
   };
+}
+
+/**
+ * Issue 16's reference: a copy of dist/ with the observability taken out (the tracing channels' wrappers
+ * and the events emitter replaced by pass-throughs), so "nothing subscribed" can be compared with "no such
+ * feature" in one run. Returns the copy's file URL.
+ */
+function untracedBuild() {
+  const dist = join(import.meta.dirname, "../dist");
+  const copy = join(import.meta.dirname, "../.bench-tmp/untraced-dist");
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(dist, copy, { recursive: true });
+  writeFileSync(
+    join(copy, "core/trace.js"),
+    [
+      'import { tracingChannel } from "node:diagnostics_channel";',
+      'export const loadChannel = tracingChannel("sessile:load");',
+      'export const commitChannel = tracingChannel("sessile:commit");',
+      "export const currentTrace = () => undefined;",
+      "export const traced = (_channel, _make, run) => run();",
+      "export const tracedEarly = (_owner, _name, run) => run();",
+      "export const earlyCommands = () => [];",
+      "export const timedStore = (store) => store;",
+      "",
+    ].join("\n"),
+  );
+  const events = join(copy, "core/events.js");
+  const source = readFileSync(events, "utf8");
+  const patched = source.replace(
+    "export function createEmitter(",
+    "export function createEmitter() {\n  return Object.assign(() => {}, { wants: () => false });\n}\nfunction emitterWithEvents(",
+  );
+  if (patched === source) throw new Error("bench: dist/core/events.js has no createEmitter to replace");
+  writeFileSync(events, patched);
+  return pathToFileURL(copy).href;
 }
 
 const UPDATED = { status: "updated" };
@@ -137,9 +175,9 @@ async function nodeFloor(url) {
  * sessile/node; `bind` binds every new session to one of 1,000 users (issue 13: a bound session's
  * returning reads and writes cost what an unbound one's do).
  */
-async function sessileNode(client, { wrapStore, bind = false, storeOptions } = {}) {
-  const { sessions } = await import("sessile/node");
-  const factory = await sessileFactory(client, wrapStore, storeOptions);
+async function sessileNode(client, { wrapStore, bind = false, storeOptions, from = "sessile" } = {}) {
+  const { sessions } = await import(from === "sessile" ? "sessile/node" : `${from}/adapters/node.js`);
+  const factory = await sessileFactory(client, wrapStore, storeOptions, from);
   let visitors = 0;
   return listen(
     createServer(
@@ -389,6 +427,23 @@ export const APPS = {
     // Issue 16: the same app with sessile/metrics subscribed to the tracing channels and events.
     const { createMetrics } = await import("sessile/metrics");
     createMetrics();
+    return sessileNode(await nodeRedis(url));
+  },
+  "sessile-node-untraced": async (url) => sessileNode(await nodeRedis(url), { from: untracedBuild() }),
+  "sessile-node-otel": async (url) => {
+    // Issue 16: the OpenTelemetry example's subscriber with the real SDK (spans and metrics kept in memory).
+    const { instrumentSessile } = await import("../examples/otel/instrument.js");
+    const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import(
+      "@opentelemetry/sdk-trace-base"
+    );
+    const { MeterProvider } = await import("@opentelemetry/sdk-metrics");
+    const exporter = new InMemorySpanExporter();
+    const tracer = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    }).getTracer("bench");
+    // Spans are dropped as they end, so memory stays flat over a run.
+    setInterval(() => exporter.reset(), 1000).unref();
+    instrumentSessile({ tracer, meter: new MeterProvider().getMeter("bench") });
     return sessileNode(await nodeRedis(url));
   },
   "sessile-node-setxx": async (url) => sessileNode(await nodeRedis(url), { wrapStore: plainSetStore }),

@@ -59,6 +59,22 @@ export const CONTENDERS = [
     short: "sessile metrics",
   },
   {
+    id: "sessile-node-untraced",
+    framework: "node",
+    role: "sessile",
+    variant: true,
+    label: "sessile/node + node-redis, built without tracing channels or events (issue 16's reference)",
+    short: "sessile untraced",
+  },
+  {
+    id: "sessile-node-otel",
+    framework: "node",
+    role: "sessile",
+    variant: true,
+    label: "sessile/node + node-redis, the OpenTelemetry SDK subscribed (examples/otel)",
+    short: "sessile OTel",
+  },
+  {
     id: "sessile-node-setxx",
     framework: "node",
     role: "sessile",

@@ -2,7 +2,6 @@ import { type Channel, channel } from "node:diagnostics_channel";
 import { debuglog } from "node:util";
 import { messageOf } from "./errors.js";
 import type { SessionState } from "./state.js";
-import { currentTrace } from "./trace.js";
 import type { InvalidReason } from "./types.js";
 import { invalid } from "./validate.js";
 
@@ -122,7 +121,6 @@ export function createEmitter(cookieName: string, events: SessionEvents | undefi
   const wants = (name: SessionEventName) => events?.[name] !== undefined || eventChannel.hasSubscribers;
   return Object.assign(
     function emit<K extends SessionEventName>(name: K, payload: EventPayload<K>): void {
-      if (name === "invalid") noteOutcome((payload as EventPayload<"invalid">).reason);
       const listener = events?.[name] as ((event: unknown) => void) | undefined;
       if (listener === undefined && !eventChannel.hasSubscribers) return;
       const event = Object.freeze({ cookieName, ...payload });
@@ -138,12 +136,6 @@ export function createEmitter(cookieName: string, events: SessionEvents | undefi
     },
     { wants },
   );
-}
-
-/** A load traced: the first reason its presented session was not used is its outcome. */
-function noteOutcome(reason: string): void {
-  const trace = currentTrace();
-  if (trace !== undefined && trace.operation === "load") trace.outcome ??= reason;
 }
 
 /** Which late changes were reported already: once per request (per session state). */

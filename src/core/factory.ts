@@ -15,7 +15,6 @@ import { resetState, type SessionState } from "./state.js";
 import { storeCall } from "./store-call.js";
 import {
   commitChannel,
-  currentTrace,
   earlyCommands,
   loadChannel,
   type TraceContext,
@@ -118,7 +117,7 @@ function checkTimeoutFor(opts: ResolvedOptions): (seconds: number | null) => voi
 /** The contexts the steps run in, built once per factory. */
 function contextsFor(opts: ResolvedOptions): { load: LoadContext; write: WriteContext; emit: Emit } {
   const emit = createEmitter(opts.cookie.name, opts.events);
-  const store = timedStore(opts.store);
+  const store = opts.store;
   const report = createReporter(opts.cookie.name, opts.onInvalid, emit);
   const newId = () => {
     const id = opts.customId ? customId(opts.generateId) : opts.generateId();
@@ -146,6 +145,25 @@ function contextsFor(opts: ResolvedOptions): { load: LoadContext; write: WriteCo
   };
 }
 
+/** The load context for one load: the factory's own, or, traced, one whose commands and outcome go to `trace`. */
+function loadContextFor(ctx: LoadContext, trace: TraceContext | undefined): LoadContext {
+  if (trace === undefined) return ctx;
+  return {
+    ...ctx,
+    store: timedStore(ctx.store, trace),
+    // The first reason the presented session was not used is the load's outcome.
+    report(reason, message, subject) {
+      trace.outcome ??= reason;
+      ctx.report(reason, message, subject);
+    },
+  };
+}
+
+/** The write context for one commit (or handler-time write): the factory's own, or one timed into `trace`. */
+function writeContextFor(ctx: WriteContext, trace: TraceContext | undefined): WriteContext {
+  return trace === undefined ? ctx : { ...ctx, store: timedStore(ctx.store, trace) };
+}
+
 /**
  * How long a revocation stamp must be kept: a session bound before it that never writes again ends by
  * its idle (or absolute) timeout, and one that does write meets the stamp within `touchInterval`.
@@ -160,10 +178,10 @@ async function persist(
   ctx: WriteContext,
   state: SessionState,
   allowed: boolean,
+  trace: TraceContext | undefined,
 ): Promise<void> {
   const now = nowSeconds();
   const plan = planWrite(state, opts, now, allowed);
-  const trace = currentTrace();
   if (trace !== undefined) {
     trace.write = plan.kind;
     trace.refreshed = plan.kind === "update" && plan.extends;
@@ -218,12 +236,13 @@ async function commitState(
   ctx: WriteContext,
   state: SessionState,
   context: CommitContext,
+  trace: TraceContext | undefined,
 ): Promise<CommitResult> {
   const suppressed = context.failed === true && !opts.cookieOnError;
   const allowed =
     !suppressed &&
     (opts.allowCookie === undefined || context.response === undefined || opts.allowCookie(context.response));
-  if (mayWrite(state)) await persist(opts, ctx, state, allowed);
+  if (mayWrite(state)) await persist(opts, ctx, state, allowed, trace);
   if (!allowed && state.stored?.origin === "created") {
     // save() stored a new session whose cookie may not be sent: remove it rather than leave an orphan.
     await storeCall("destroy", ctx.store.destroy(state.stored.key));
@@ -253,13 +272,17 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
       const key = state.stored?.key ?? state.rotatedKey;
       if (key === null) return resetState(state, nowSeconds(), opts.idleTimeout, "clear");
       ctx.emit("invalidated", { ...subjectOf(state), cause: "logout" });
-      await tracedEarly(state, opts.cookie.name, () =>
-        watchStore(ctx.emit, state, () => endSession(ctx.write, state, key, nowSeconds())),
+      await tracedEarly(state, opts.cookie.name, (trace) =>
+        watchStore(ctx.emit, state, () =>
+          endSession(writeContextFor(ctx.write, trace), state, key, nowSeconds()),
+        ),
       );
     },
     save: (state) =>
-      tracedEarly(state, opts.cookie.name, () =>
-        watchStore(ctx.emit, state, () => persist(opts, ctx.write, state, true)),
+      tracedEarly(state, opts.cookie.name, (trace) =>
+        watchStore(ctx.emit, state, () =>
+          persist(opts, writeContextFor(ctx.write, trace), state, true, undefined),
+        ),
       ),
     late: (state, change) => reportLateChange(ctx.emit, state, change),
     checkTimeout: checkTimeoutFor(opts),
@@ -281,9 +304,10 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
       return traced(
         loadChannel,
         traceContext("load", opts.cookie.name),
-        () =>
+        (trace) =>
           watchStore(ctx.emit, null, async () => {
-            return new Session<Data>(await loadState(ctx.load, header, nowSeconds()), engine);
+            const state = await loadState(loadContextFor(ctx.load, trace), header, nowSeconds());
+            return new Session<Data>(state, engine);
           }),
         (trace, session) => traceEnd(trace, stateOf(session)),
       );
@@ -296,7 +320,10 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
       return traced(
         commitChannel,
         () => ({ ...traceContext("commit", opts.cookie.name)(), commands: earlyCommands(state) }),
-        () => watchStore(ctx.emit, state, () => commitState(opts, ctx.write, state, context)),
+        (trace) =>
+          watchStore(ctx.emit, state, () =>
+            commitState(opts, writeContextFor(ctx.write, trace), state, context, trace),
+          ),
         (trace, result) => {
           traceEnd(trace, state);
           trace.setCookie = result.setCookie !== undefined;

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { type TracingChannel, tracingChannel } from "node:diagnostics_channel";
 import { performance } from "node:perf_hooks";
 import type { ForeignKeys, SessionStore, UserIndexStore } from "./store.js";
@@ -41,52 +40,46 @@ export interface TraceContext {
 export const loadChannel: TracingChannel<unknown, TraceContext> = tracingChannel("sessile:load");
 export const commitChannel: TracingChannel<unknown, TraceContext> = tracingChannel("sessile:commit");
 
-const current = new AsyncLocalStorage<TraceContext>();
-
-/** The context of the traced operation running, `undefined` when nothing traces. */
-export function currentTrace(): TraceContext | undefined {
-  return current.getStore();
-}
-
 /**
- * Runs `run` traced on `channel` when anyone subscribes; otherwise just runs it (no context, no
- * timing: the cost of a check).
+ * Runs `run` traced on `channel` when anyone subscribes, handing it the context to fill; otherwise runs
+ * it with `undefined` (no context, no timing: the cost of a check). The context is passed, not kept in
+ * an `AsyncLocalStorage`, so subscribing turns on no async hooks for the whole process.
  */
 export function traced<T>(
   traceOn: typeof loadChannel,
   make: () => TraceContext,
-  run: () => Promise<T>,
+  run: (trace: TraceContext | undefined) => Promise<T>,
   finish: (context: TraceContext, result: T) => void,
 ): Promise<T> {
-  if (!traceOn.hasSubscribers) return run();
+  if (!traceOn.hasSubscribers) return run(undefined);
   const context = make();
-  return traceOn.tracePromise(
-    () =>
-      current.run(context, async () => {
-        const result = await run();
-        finish(context, result);
-        return result;
-      }),
-    context,
-  );
+  return traceOn.tracePromise(async () => {
+    const result = await run(context);
+    finish(context, result);
+    return result;
+  }, context);
 }
 
 /** Commands sent by `invalidate()` or `save()` during the handler, kept for the commit's trace. */
 const early = new WeakMap<object, TracedCommand[]>();
 
 /**
- * Runs a store operation of the handler (`invalidate()`, `save()`) with its commands timed, when the
- * commit is traced, so the commit's context carries every command of the request after the load.
+ * A store operation of the handler (`invalidate()`, `save()`): when the commit is traced, its commands
+ * are timed and kept for the commit's context, so that carries every command of the request after the
+ * load. `run` gets the trace to time its commands into, or `undefined`.
  */
-export function tracedEarly<T>(owner: object, cookieName: string, run: () => Promise<T>): Promise<T> {
-  if (!commitChannel.hasSubscribers) return run();
+export function tracedEarly<T>(
+  owner: object,
+  cookieName: string,
+  run: (trace: TraceContext | undefined) => Promise<T>,
+): Promise<T> {
+  if (!commitChannel.hasSubscribers) return run(undefined);
   let commands = early.get(owner);
   if (commands === undefined) {
     commands = [];
     early.set(owner, commands);
   }
-  const context: TraceContext = { operation: "commit", cookieName, commands, handle: null, userId: null };
-  return current.run(context, run);
+  return run({ operation: "commit", cookieName, commands, handle: null, userId: null });
 }
 
 /** The commands `owner` sent before its commit (see {@link tracedEarly}), taken once. */
@@ -96,10 +89,8 @@ export function earlyCommands(owner: object): TracedCommand[] {
   return commands;
 }
 
-/** Times one store command into the running trace; untraced, it is the command itself. */
-function timed<T>(command: string, send: () => Promise<T>): Promise<T> {
-  const trace = current.getStore();
-  if (trace === undefined) return send();
+/** Times one store command into `trace`. */
+function timed<T>(trace: TraceContext, command: string, send: () => Promise<T>): Promise<T> {
   const started = performance.now();
   const record = (failed: boolean) =>
     trace.commands.push({ command, ms: performance.now() - started, failed });
@@ -115,32 +106,38 @@ function timed<T>(command: string, send: () => Promise<T>): Promise<T> {
   );
 }
 
-function timedUsers(users: UserIndexStore): UserIndexStore {
+function timedUsers(users: UserIndexStore, trace: TraceContext): UserIndexStore {
   return {
-    updateIndex: (key, update) => timed("updateIndex", () => users.updateIndex(key, update)),
-    readIndex: (key, now) => timed("readIndex", () => users.readIndex(key, now)),
-    removeFromIndex: (key, members) => timed("removeFromIndex", () => users.removeFromIndex(key, members)),
-    stampIndex: (key, stamp, life) => timed("stampIndex", () => users.stampIndex(key, stamp, life)),
+    updateIndex: (key, update) => timed(trace, "updateIndex", () => users.updateIndex(key, update)),
+    readIndex: (key, now) => timed(trace, "readIndex", () => users.readIndex(key, now)),
+    removeFromIndex: (key, members) =>
+      timed(trace, "removeFromIndex", () => users.removeFromIndex(key, members)),
+    stampIndex: (key, stamp, life) => timed(trace, "stampIndex", () => users.stampIndex(key, stamp, life)),
   };
 }
 
-/** The store with each command timed into the running trace (a pass-through when nothing traces). */
-export function timedStore(store: SessionStore): SessionStore {
-  const users = store.users === undefined ? undefined : timedUsers(store.users);
+/**
+ * `store` with each command timed into `trace`, for one traced operation; `store` itself when
+ * `trace` is `undefined` (nothing subscribes).
+ */
+export function timedStore(store: SessionStore, trace: TraceContext | undefined): SessionStore {
+  if (trace === undefined) return store;
+  const users = store.users === undefined ? undefined : timedUsers(store.users, trace);
   const policy = store.evictionPolicy?.bind(store);
   const legacy = store.foreign;
   const foreign: ForeignKeys | undefined = legacy && {
-    get: (key) => timed("foreign-get", () => legacy.get(key)),
-    destroy: (key) => timed("foreign-destroy", () => legacy.destroy(key)),
+    get: (key) => timed(trace, "foreign-get", () => legacy.get(key)),
+    destroy: (key) => timed(trace, "foreign-destroy", () => legacy.destroy(key)),
   };
   return {
-    get: (key) => timed("get", () => store.get(key)),
-    create: (key, value, ttl) => timed("create", () => store.create(key, value, ttl)),
-    update: (key, value, ttl, expected) => timed("update", () => store.update(key, value, ttl, expected)),
-    destroy: (key) => timed("destroy", () => store.destroy(key)),
-    take: (key) => timed("take", () => store.take(key)),
+    get: (key) => timed(trace, "get", () => store.get(key)),
+    create: (key, value, ttl) => timed(trace, "create", () => store.create(key, value, ttl)),
+    update: (key, value, ttl, expected) =>
+      timed(trace, "update", () => store.update(key, value, ttl, expected)),
+    destroy: (key) => timed(trace, "destroy", () => store.destroy(key)),
+    take: (key) => timed(trace, "take", () => store.take(key)),
     replace: (oldKey, newKey, value, ttl, marker, markerTtl) =>
-      timed("replace", () => store.replace(oldKey, newKey, value, ttl, marker, markerTtl)),
+      timed(trace, "replace", () => store.replace(oldKey, newKey, value, ttl, marker, markerTtl)),
     ...(policy === undefined ? {} : { evictionPolicy: policy }),
     ...(users === undefined ? {} : { users }),
     ...(foreign === undefined ? {} : { foreign }),
