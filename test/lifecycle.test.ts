@@ -3,6 +3,7 @@ import { digestId, type Sessions } from "../src/index.js";
 import { CLIENT_KINDS } from "./helpers/clients.js";
 import { useFakeClock } from "./helpers/clock.js";
 import { cookiePair, createStored, type StoredSession, useRedis } from "./helpers/sessions.js";
+import { storedFields } from "./helpers/stored.js";
 
 /** The fake clock starts here, in whole seconds since the epoch. */
 const T = 1_900_000_000;
@@ -26,7 +27,7 @@ describe.each(CLIENT_KINDS)("session lifetime with %s", (kind) => {
   async function payload(key: string): Promise<Record<string, unknown>> {
     const text = await f.raw.get(key);
     await f.log.take();
-    return JSON.parse(text as string);
+    return storedFields(text);
   }
 
   /** PTTL of `key` in milliseconds, after draining the command log of the PTTL itself. */

@@ -28,20 +28,13 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
   });
 
   describe("format", () => {
-    it("is {v,r,c,t,x,m} in whole seconds under prefix + sha256(id)", async () => {
+    it("is [2, r, c, t, x - c, m] in whole seconds under prefix + sha256(id)", async () => {
       const { key, id } = await createStored(f);
       expect(key).toBe(`${f.prefix}${digestId(id)}`);
-      expect(JSON.parse((await f.raw.get(key)) as string)).toEqual({
-        v: 1,
-        r: 1,
-        c: T,
-        t: 1200,
-        x: T + 1200,
-        m: { user: "ada" },
-      });
+      expect(JSON.parse((await f.raw.get(key)) as string)).toEqual([2, 1, T, 1200, 1200, { user: "ada" }]);
     });
 
-    it("adds flash queues, the CSRF token and the cookie max-age when present", async () => {
+    it("adds flash queues, the CSRF token and the cookie max-age as a last object when present", async () => {
       const sessions = f.sessions();
       const s = await sessions.load(undefined);
       s.data.user = "ada";
@@ -51,22 +44,70 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
       s.adjustCookieMaxAge(3600);
       await sessions.commit(s);
       const key = f.prefix + digestId(s.id as string);
-      expect(JSON.parse((await f.raw.get(key)) as string)).toEqual({
-        v: 1,
-        r: 1,
-        c: T,
-        t: 1200,
-        x: T + 1200,
-        m: { user: "ada" },
-        f: { "": ["hi"], alerts: [{ level: "warn" }] },
-        k: token,
-        a: 3600,
-      });
+      expect(JSON.parse((await f.raw.get(key)) as string)).toEqual([
+        2,
+        1,
+        T,
+        1200,
+        1200,
+        { user: "ada" },
+        { f: { "": ["hi"], alerts: [{ level: "warn" }] }, k: token, a: 3600 },
+      ]);
     });
 
-    it("omits t and x when the session has no idle timeout", async () => {
+    it("stores 0, 0 for t and x - c when the session has no idle timeout", async () => {
       const { key } = await createStored(f, { idleTimeout: null, absoluteTimeout: 600 });
-      expect(JSON.parse((await f.raw.get(key)) as string)).toEqual({ v: 1, r: 1, c: T, m: { user: "ada" } });
+      expect(JSON.parse((await f.raw.get(key)) as string)).toEqual([2, 1, T, 0, 0, { user: "ada" }]);
+    });
+
+    it("is a third of version 1's size for a small session, small enough for an embedded Redis string", async () => {
+      const { key } = await createStored(f, {}, { views: 1 });
+      const text = (await f.raw.get(key)) as string;
+      const v1 = JSON.stringify({ v: 1, r: 1, c: T, t: 1200, x: T + 1200, m: { views: 1 } });
+      expect(text.length).toBeLessThanOrEqual(44);
+      expect(text.length).toBeLessThan(v1.length * 0.6);
+      expect(await f.raw.object("ENCODING", key)).toBe("embstr");
+    });
+
+    it.each<[string, string, Record<string, unknown>]>([
+      [
+        "version 1 with every field",
+        JSON.stringify({
+          v: 1,
+          r: 4,
+          c: T - 100,
+          t: 1200,
+          x: T + 1100,
+          m: { user: "ada" },
+          f: { "": ["hi"] },
+          k: "tok",
+          a: 0,
+          u: { i: "ada", b: (T - 100) * 1000 },
+        }),
+        { user: "ada" },
+      ],
+      [
+        "version 1 without a revision (before revisions)",
+        JSON.stringify({ v: 1, c: T - 100, t: 1200, x: T + 1100, m: { user: "bob" } }),
+        { user: "bob" },
+      ],
+      [
+        "version 1 without a timeout",
+        JSON.stringify({ v: 1, r: 1, c: T - 100, m: { user: "cy" } }),
+        { user: "cy" },
+      ],
+    ])("still reads %s, and writes it back as version 2", async (_name, text, data) => {
+      const { sessions, pair, key } = await createStored(f, { absoluteTimeout: 86_400 });
+      await f.raw.set(key, text, "EX", 600);
+      await f.log.take();
+      const s = await sessions.load(pair);
+      expect(s.isNew).toBe(false);
+      expect(s.data).toEqual(data);
+      s.data.more = 1;
+      await sessions.commit(s);
+      const back = JSON.parse((await f.raw.get(key)) as string) as unknown[];
+      expect(back.slice(0, 3)).toEqual([2, (JSON.parse(text).r ?? 0) + 1, T - 100]);
+      expect(back[5]).toEqual({ ...data, more: 1 });
     });
 
     it("uses a custom serializer both ways", async () => {
@@ -186,7 +227,22 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
       ["JSON null", "null"],
       ["a JSON array", "[1,2]"],
       ["a JSON string", '"session"'],
-      ["version 2", json({ v: 2 })],
+      ["an object that says version 2", json({ v: 2 })],
+      ["version 3, packed", JSON.stringify([3, 1, T, 1200, 1200, { user: "ada" }])],
+      ["packed, too short", JSON.stringify([2, 1, T, 1200, 1200])],
+      ["packed, too long", JSON.stringify([2, 1, T, 1200, 1200, {}, {}, {}])],
+      ["packed, extras not an object", JSON.stringify([2, 1, T, 1200, 1200, {}, ["f"]])],
+      ["packed, a revision as a string", JSON.stringify([2, "1", T, 1200, 1200, {}])],
+      ["packed, a creation time as a string", JSON.stringify([2, 1, String(T), 1200, 1200, {}])],
+      ["packed, an expiry before the creation time", JSON.stringify([2, 1, T - 10, 1200, -1, {}])],
+      ["packed, an expiry without a timeout", JSON.stringify([2, 1, T, 0, 1200, {}])],
+      ["packed, an expiry beyond now + timeout + 60 s", JSON.stringify([2, 1, T, 1200, 1261, {}])],
+      ["packed, data as an array", JSON.stringify([2, 1, T, 1200, 1200, ["ada"]])],
+      [
+        "packed, flash queues that are not arrays",
+        JSON.stringify([2, 1, T, 1200, 1200, {}, { f: { "": "hi" } }]),
+      ],
+      ["packed, a malformed user binding", JSON.stringify([2, 1, T, 1200, 1200, {}, { u: { i: "" } }])],
       ["no version", JSON.stringify({ c: T, t: 1200, x: T + 1200, m: {} })],
       ["no creation time", json({ c: undefined })],
       ["a creation time as a string", json({ c: String(T) })],
@@ -277,7 +333,7 @@ describe.each(CLIENT_KINDS)("stored payloads with %s", (kind) => {
   describe("maxPayloadBytes on write", () => {
     /** Data whose full payload is exactly `bytes` long for a new session at time T. */
     function dataOfSize(bytes: number, char = "x"): Record<string, unknown> {
-      const empty = JSON.stringify({ v: 1, r: 1, c: T, t: 1200, x: T + 1200, m: { p: "" } });
+      const empty = JSON.stringify([2, 1, T, 1200, 1200, { p: "" }]);
       const room = bytes - Buffer.byteLength(empty);
       const width = Buffer.byteLength(char);
       return { p: char.repeat(Math.floor(room / width)) + "x".repeat(room % width) };

@@ -10,11 +10,13 @@ import {
 import { safeJson } from "./safe-json.js";
 
 /**
- * What is kept in the store for one session, as serialized. This file is the one owner of the
- * single-letter keys: everything else works with {@link SessionRecord}.
+ * What is kept in the store for one session, as a custom serializer sees it (format version 1). The
+ * default serializer stores the packed version 2 instead (see {@link encodePayload}); both are read. This
+ * file is the one owner of the single-letter keys and of the packed layout: everything else works with
+ * {@link SessionRecord}.
  */
 export interface StoredPayload {
-  /** Format version, always 1. */
+  /** Format version 1. */
   v: 1;
   /** Revision: 1 when created, one more on every write; absent in payloads written before revisions. */
   r?: number;
@@ -100,8 +102,44 @@ export function overLimit(text: string, maxBytes: number): boolean {
   return text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes;
 }
 
-/** Serializes a session; throws a `SessionError` when it cannot be serialized or is over `maxBytes`. */
-export function encodePayload(serializer: Serializer, record: SessionRecord, maxBytes: number): string {
+/** The optional fields, in the shape both formats store them, or `undefined` when there are none. */
+function extrasOf(record: SessionRecord): Pick<StoredPayload, "f" | "k" | "a" | "u"> | undefined {
+  const { flash, csrf, cookieAge, user } = record;
+  if (flash === undefined && csrf === undefined && cookieAge === undefined && user === undefined) return undefined;
+  const extras: Pick<StoredPayload, "f" | "k" | "a" | "u"> = {};
+  if (flash !== undefined) extras.f = flash;
+  if (csrf !== undefined) extras.k = csrf;
+  if (cookieAge !== undefined) extras.a = cookieAge;
+  if (user !== undefined) {
+    extras.u = { i: user.id, b: user.boundAt };
+    if (user.meta !== undefined) extras.u.d = user.meta;
+  }
+  return extras;
+}
+
+/**
+ * Format version 2, written by the default serializer: the JSON array
+ * `[2, revision, created, timeout, expires − created, data]`, plus an object of the optional fields
+ * (`f`, `k`, `a`, `u` as in {@link StoredPayload}) only when there are any. No timeout is `0, 0`. A
+ * third of version 1's size for a small session, so a small payload fits in Redis's embedded strings.
+ */
+function packed(record: SessionRecord): unknown[] {
+  const timed = record.timeout !== null && record.expires !== null;
+  const head: unknown[] = [
+    2,
+    record.revision,
+    record.createdAt,
+    timed ? record.timeout : 0,
+    timed ? (record.expires as number) - record.createdAt : 0,
+    record.data,
+  ];
+  const extras = extrasOf(record);
+  if (extras !== undefined) head.push(extras);
+  return head;
+}
+
+/** Version 1, the object a custom serializer is given. */
+function unpacked(record: SessionRecord): StoredPayload {
   const payload: StoredPayload =
     record.revision > 0
       ? { v: 1, r: record.revision, c: record.createdAt, m: record.data }
@@ -110,16 +148,17 @@ export function encodePayload(serializer: Serializer, record: SessionRecord, max
     payload.t = record.timeout;
     payload.x = record.expires;
   }
-  if (record.flash !== undefined) payload.f = record.flash;
-  if (record.csrf !== undefined) payload.k = record.csrf;
-  if (record.cookieAge !== undefined) payload.a = record.cookieAge;
-  if (record.user !== undefined) {
-    payload.u = { i: record.user.id, b: record.user.boundAt };
-    if (record.user.meta !== undefined) payload.u.d = record.user.meta;
-  }
+  return Object.assign(payload, extrasOf(record));
+}
+
+/**
+ * Serializes a session: the packed version 2 with the default serializer, the version 1 object with a
+ * custom one. Throws a `SessionError` when it cannot be serialized or is over `maxBytes`.
+ */
+export function encodePayload(serializer: Serializer, record: SessionRecord, maxBytes: number): string {
   let text: unknown;
   try {
-    text = serializer.stringify(payload);
+    text = serializer === safeJson ? JSON.stringify(packed(record)) : serializer.stringify(unpacked(record));
   } catch (error) {
     throw new SessionError(
       "serialize-failed",
@@ -189,7 +228,29 @@ function fieldProblem(p: Record<string, unknown>, now: number, nesting: boolean)
   return null;
 }
 
-/** Parses and checks a stored payload; anything odd is reported, never thrown. */
+/**
+ * A packed (version 2) payload as the fields of version 1, for the same checks; `undefined` when its
+ * layout is wrong. The fields' values are checked by {@link fieldProblem}.
+ */
+function fieldsOfPacked(value: unknown[]): Record<string, unknown> | undefined {
+  const [version, r, c, t, d, m, extras] = value;
+  if (version !== 2 || (value.length !== 6 && value.length !== 7)) return undefined;
+  if (value.length === 7 && !isPlainRecord(extras)) return undefined;
+  if (typeof c !== "number" || typeof t !== "number" || typeof d !== "number") return undefined;
+  const fields: Record<string, unknown> = { v: 1, r, c, m };
+  // No timeout is stored as 0, 0; anything else goes to the checks as version 1 would hold it.
+  if (t !== 0 || d !== 0) {
+    fields.t = t;
+    fields.x = c + d;
+  }
+  if (extras !== undefined) {
+    const { f, k, a, u } = extras as Record<string, unknown>;
+    Object.assign(fields, { f, k, a, u });
+  }
+  return fields;
+}
+
+/** Parses and checks a stored payload (version 1 or 2); anything odd is reported, never thrown. */
 export function decodePayload(serializer: Serializer, text: string, now: number): DecodeResult {
   let value: unknown;
   try {
@@ -197,11 +258,12 @@ export function decodePayload(serializer: Serializer, text: string, now: number)
   } catch {
     return { ok: false, message: "the stored payload does not parse" };
   }
-  if (!isPlainRecord(value) || value.v !== 1)
-    return { ok: false, message: "the stored payload is not a version 1 session" };
-  const problem = fieldProblem(value, now, mayNestTooDeeply(serializer, text));
+  const fields = Array.isArray(value) ? fieldsOfPacked(value) : value;
+  if (!isPlainRecord(fields) || fields.v !== 1)
+    return { ok: false, message: "the stored payload is not a version 1 or 2 session" };
+  const problem = fieldProblem(fields, now, mayNestTooDeeply(serializer, text));
   if (problem !== null) return { ok: false, message: problem };
-  const p = value as unknown as StoredPayload;
+  const p = fields as unknown as StoredPayload;
   return {
     ok: true,
     record: {
