@@ -105,7 +105,8 @@ export function overLimit(text: string, maxBytes: number): boolean {
 /** The optional fields, in the shape both formats store them, or `undefined` when there are none. */
 function extrasOf(record: SessionRecord): Pick<StoredPayload, "f" | "k" | "a" | "u"> | undefined {
   const { flash, csrf, cookieAge, user } = record;
-  if (flash === undefined && csrf === undefined && cookieAge === undefined && user === undefined) return undefined;
+  if (flash === undefined && csrf === undefined && cookieAge === undefined && user === undefined)
+    return undefined;
   const extras: Pick<StoredPayload, "f" | "k" | "a" | "u"> = {};
   if (flash !== undefined) extras.f = flash;
   if (csrf !== undefined) extras.k = csrf;
