@@ -152,6 +152,18 @@ describe("sessile/sveltekit on @sveltejs/adapter-node", () => {
     });
   });
 
+  it("a new session written by a form action gets its cookie on the 303", async () => {
+    const reply = await browser.request("/form", {
+      method: "POST",
+      headers: { ...FORM, origin: server.url },
+      body: "note=native",
+    });
+    expect(reply.status).toBe(303);
+    expect(reply.setCookie("session")).toMatch(NEW_COOKIE);
+    expect(await log.shapes()).toEqual(["SET NX EX"]);
+    expect((await browser.request("/read")).json()).toEqual({ data: { note: "native" }, isNew: false });
+  });
+
   it("a new session written by a use:enhance form action gets its cookie on the JSON redirect", async () => {
     const reply = await browser.request("/form", {
       method: "POST",
