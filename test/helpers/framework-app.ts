@@ -41,19 +41,22 @@ async function waitForHttp(url: string, child: ChildProcess, output: () => strin
 
 /**
  * Runs `node <script> ...args` in `dir` with `env` plus PORT and HOST (loopback), and resolves once
- * `probe` (a path that costs no Redis command) answers.
+ * `probe` (a path that costs no Redis command) answers. `env` may be a function of the server's URL,
+ * for servers that must be told their own origin.
  */
 export async function startExample(
   dir: string,
   script: string,
   args: string[],
-  env: Record<string, string>,
+  env: Record<string, string> | ((url: string) => Record<string, string>),
   probe: string,
 ): Promise<ExampleServer> {
   const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const extra = typeof env === "function" ? env(url) : env;
   const child = spawn(process.execPath, [script, ...args], {
     cwd: dir,
-    env: { ...process.env, NODE_ENV: "production", ...env, PORT: String(port), HOST: "127.0.0.1" },
+    env: { ...process.env, NODE_ENV: "production", ...extra, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let printed = "";
@@ -63,7 +66,6 @@ export async function startExample(
   child.stderr?.on("data", (chunk) => {
     printed += chunk;
   });
-  const url = `http://127.0.0.1:${port}`;
   const server: ExampleServer = {
     url,
     output: () => printed,
