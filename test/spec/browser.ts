@@ -16,6 +16,8 @@ export interface RequestOptions {
   /** Sent instead of the jar's cookies. */
   cookie?: string;
   headers?: Record<string, string>;
+  /** A request body, for a form post. */
+  body?: RequestInit["body"];
   /** Store the reply's cookies in the jar (default); `false` leaves that to {@link Browser.absorb}. */
   store?: boolean;
 }
@@ -58,6 +60,7 @@ export class Browser {
     const response = await fetch(new URL(path, this.#base), {
       method: options.method ?? "GET",
       headers,
+      ...(options.body === undefined ? {} : { body: options.body }),
       redirect: "manual",
       signal: AbortSignal.timeout(8000),
     });
