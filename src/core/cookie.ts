@@ -85,3 +85,60 @@ export function serializeCookie(options: ResolvedCookieOptions, value: string, w
 export function serializeClearCookie(options: ResolvedCookieOptions, https: boolean): string {
   return `${options.name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT${attributes(options, https)}`;
 }
+
+/**
+ * A `Set-Cookie` value taken apart into a name, a value and its attributes, the shape cookie APIs
+ * such as Next.js's `cookies().set(name, value, options)` take. Only the attributes sessile writes are
+ * read; `maxAge` and `expires` are both kept so the cookie comes out the same.
+ */
+export interface SetCookieFields {
+  readonly name: string;
+  readonly value: string;
+  readonly path?: string;
+  readonly domain?: string;
+  readonly maxAge?: number;
+  readonly expires?: Date;
+  readonly httpOnly?: boolean;
+  readonly secure?: boolean;
+  readonly sameSite?: "lax" | "strict" | "none";
+  readonly partitioned?: boolean;
+  readonly priority?: "low" | "medium" | "high";
+}
+
+type MutableFields = { -readonly [K in keyof SetCookieFields]: SetCookieFields[K] };
+
+const SAME_SITE = new Set(["lax", "strict", "none"]);
+const PRIORITY = new Set(["low", "medium", "high"]);
+
+/** Sets one `Name=value` (or bare `Name`) attribute of a `Set-Cookie` value on `fields`; unknown ones are ignored. */
+function readAttribute(fields: MutableFields, name: string, value: string): void {
+  const lower = value.toLowerCase();
+  if (name === "path") fields.path = value;
+  else if (name === "domain") fields.domain = value;
+  else if (name === "max-age" && /^-?\d+$/.test(value)) fields.maxAge = Number(value);
+  else if (name === "expires" && !Number.isNaN(Date.parse(value))) fields.expires = new Date(value);
+  else if (name === "httponly") fields.httpOnly = true;
+  else if (name === "secure") fields.secure = true;
+  else if (name === "partitioned") fields.partitioned = true;
+  else if (name === "samesite" && SAME_SITE.has(lower)) fields.sameSite = lower as "lax" | "strict" | "none";
+  else if (name === "priority" && PRIORITY.has(lower)) fields.priority = lower as "low" | "medium" | "high";
+}
+
+/**
+ * Takes a `Set-Cookie` value apart (the inverse of {@link serializeCookie} and
+ * {@link serializeClearCookie}, also fit for the legacy cookies an adoption expires).
+ */
+export function setCookieFields(header: string): SetCookieFields {
+  const [pair = "", ...attributes] = header.split(";");
+  const eq = pair.indexOf("=");
+  const fields: MutableFields = {
+    name: (eq === -1 ? pair : pair.slice(0, eq)).trim(),
+    value: eq === -1 ? "" : pair.slice(eq + 1).trim(),
+  };
+  for (const attribute of attributes) {
+    const at = attribute.indexOf("=");
+    const name = (at === -1 ? attribute : attribute.slice(0, at)).trim().toLowerCase();
+    readAttribute(fields, name, at === -1 ? "" : attribute.slice(at + 1).trim());
+  }
+  return fields;
+}

@@ -16,8 +16,8 @@ export interface RequestOptions {
   /** Sent instead of the jar's cookies. */
   cookie?: string;
   headers?: Record<string, string>;
-  /** A request body, sent as given (set its `content-type` in `headers`). */
-  body?: string;
+  /** A request body, sent as given (set its `content-type` in `headers` when it is a string). */
+  body?: RequestInit["body"];
   /** Store the reply's cookies in the jar (default); `false` leaves that to {@link Browser.absorb}. */
   store?: boolean;
 }
