@@ -27,12 +27,21 @@ const client = createClient({
 });
 client.on("error", () => {});
 
-let connecting: Promise<unknown> | undefined;
+let connecting: Promise<void> | undefined;
 
-/** Settles once the client has connected (the first call connects it; node-redis reconnects itself). */
-export function connected(): Promise<unknown> {
-  connecting ??= client.connect();
-  return connecting;
+/**
+ * Connects the client on the first call (node-redis reconnects it by itself afterwards) and waits for
+ * it at most a second, so a server started while Redis is away answers 5xx quickly instead of hanging.
+ */
+export async function connected(): Promise<void> {
+  connecting ??= client.connect().then(
+    () => undefined,
+    () => undefined,
+  );
+  if (client.isReady) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([connecting, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+  clearTimeout(timer);
 }
 
 /** The main session, at event.context.session (server/middleware/session.ts). */
