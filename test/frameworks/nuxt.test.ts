@@ -89,6 +89,17 @@ describe("sessile/h3 on a Nuxt production server", () => {
     expect(await log.shapes()).toEqual(["SET NX EX", "GET", "CAS SET EX"]);
   });
 
+  it("a built asset is served before the middleware: no Redis command even with a session cookie", async () => {
+    const page = await new Browser(server.url).request("/");
+    const asset = /\/_nuxt\/[\w.-]+\.js/.exec(page.text)?.[0];
+    expect(asset).toBeDefined();
+    await signIn();
+    const reply = await browser.request(asset as string);
+    expect(reply.status).toBe(200);
+    expect(reply.setCookies).toEqual([]);
+    expect(await log.shapes()).toEqual([]);
+  });
+
   it("a route that regenerates moves the data to a new id; the old cookie stops working", async () => {
     await signIn();
     const old = browser.cookie("session") as string;
