@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { SessionError } from "../core/errors.js";
 import type { Sessions } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { SessionData } from "../core/types.js";
@@ -46,11 +47,17 @@ export interface H3SessionsOptions<Name extends string = "session"> {
 
 function checkOptions(options: H3SessionsOptions<string>): void {
   if (options.name !== undefined && (typeof options.name !== "string" || options.name === "")) {
-    throw new TypeError('sessile/h3: options.name must be a non-empty string, such as "session"');
+    throw new SessionError(
+      "invalid-option",
+      'sessile: sessile/h3 option name must be a non-empty string, such as "session" or "admin"',
+    );
   }
   for (const key of ["isHttps", "onError"] as const) {
     if (options[key] !== undefined && typeof options[key] !== "function") {
-      throw new TypeError(`sessile/h3: options.${key} must be a function or left out`);
+      throw new SessionError(
+        "invalid-option",
+        `sessile: sessile/h3 option ${key} must be a function, or left out`,
+      );
     }
   }
 }
