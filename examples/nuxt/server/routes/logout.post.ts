@@ -1,0 +1,4 @@
+export default defineEventHandler(async (event) => {
+  await event.context.session.invalidate();
+  return { ok: true };
+});
