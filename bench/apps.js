@@ -19,9 +19,9 @@ function listen(server) {
   });
 }
 
-async function nodeRedis(url) {
+async function nodeRedis(url, options = {}) {
   const { createClient } = await import("redis");
-  const client = createClient({ url });
+  const client = createClient({ url, ...options });
   client.on("error", (error) => console.error("node-redis:", error.message));
   await client.connect();
   return client;
@@ -449,6 +449,10 @@ export const APPS = {
   "sessile-node-setxx": async (url) => sessileNode(await nodeRedis(url), { wrapStore: plainSetStore }),
   "sessile-node-setxxget": async (url) => sessileNode(await nodeRedis(url), { wrapStore: setGetStore }),
   // On the runner's Valkey 8.1 (contenders.js `server: "valkey"`), which has SET … IFEQ.
+  "sessile-node-csc": async (url) =>
+    sessileNode(
+      await nodeRedis(url, { RESP: 3, clientSideCache: { ttl: 0, maxEntries: 10000, evictPolicy: "LRU" } }),
+    ),
   "sessile-node-valkey": async (url) => sessileNode(await nodeRedis(url)),
   "sessile-node-ifeq": async (url) =>
     sessileNode(await nodeRedis(url), { storeOptions: { compareAndSet: "ifeq" } }),

@@ -93,6 +93,17 @@ export const CONTENDERS = [
     expect: { write: { get: 1, set: 1 } },
   },
   {
+    id: "sessile-node-csc",
+    framework: "node",
+    role: "sessile",
+    variant: true,
+    label: "sessile/node + node-redis, RESP3 client-side caching (clientSideCache)",
+    short: "sessile cached",
+    // An unchanged session is read from the client's cache: after each visitor's first read, no command.
+    // A write still reads at the server, since its own previous write invalidated the cached value.
+    expect: { read: {} },
+  },
+  {
     id: "sessile-node-valkey",
     framework: "node",
     role: "sessile",

@@ -233,6 +233,14 @@ function targets(contenders, scenarios, vs, find) {
         detail: r === null ? "not measured" : `${r.toFixed(3)}×`,
       });
     }
+    if (find("sessile-node-csc") && find("node-floor")) {
+      const r = vs("sessile-node-csc", "node-floor", "read");
+      out.push({
+        target: "sessile-node-csc (RESP3 client-side caching) ≥ 1.5× the one-GET floor on returning reads",
+        met: r === null ? null : r >= 1.5,
+        detail: r === null ? "not measured" : `${r.toFixed(3)}×`,
+      });
+    }
   }
   out.push(...sideBySide(scenarios, vs, find));
   const sized = contenders.filter((c) => c.session?.memoryUsage !== undefined);
@@ -286,6 +294,13 @@ const SIDE_BY_SIDE = [
     "read",
     null,
     "A/A: two contenders whose returning reads run the same code, so this is the noise of the run",
+  ],
+  [
+    "sessile-node-csc",
+    "sessile-node",
+    "read",
+    null,
+    "RESP3 client-side caching against the same app reading at the server",
   ],
   [
     "sessile-node-metrics",

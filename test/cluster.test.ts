@@ -1,17 +1,19 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Cluster } from "ioredis";
+import { createCluster } from "redis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { indexKeyOf } from "../src/core/user-index.js";
-import { digestId } from "../src/index.js";
+import { createSessions, digestId, type SessionStore, type Sessions } from "../src/index.js";
 import { storeConformanceCases } from "../src/testing/index.js";
+import { connectAsStore } from "./helpers/clients.js";
 import { startCluster, type TestCluster } from "./helpers/cluster.js";
 import { MultiNodeCommandLog } from "./helpers/command-log.js";
 import { checkFailoverTraffic, type FailoverRun, runFailover } from "./helpers/failover.js";
 import { commandCalls, errorReplies } from "./helpers/node-stats.js";
 import { adminCall, type TopologyNode } from "./helpers/server-process.js";
 import { failures, loop, SessionBook, timed, written } from "./helpers/session-traffic.js";
-import { cookiePair } from "./helpers/sessions.js";
+import { cookiePair, SECRET } from "./helpers/sessions.js";
 import {
   CLUSTER_CLIENT_KINDS,
   type ClusterClientKind,
@@ -209,6 +211,64 @@ describe.each(CLUSTER_CLIENT_KINDS)("redisStore() on a Redis Cluster with %s", (
       }
       expect(await commandCalls(primaries, transactions)).toBe(before);
     });
+  });
+});
+
+describe("redisStore() on a Redis Cluster with node-redis RESP3 client-side caching", () => {
+  const prefix = "cl-cached:";
+  let clients: Array<{ store: SessionStore; close(): Promise<void> }> = [];
+  let log: MultiNodeCommandLog;
+
+  /** An app instance's cluster client: RESP3 with a client-side cache, as the README shows. */
+  async function cachedInstance(): Promise<Sessions> {
+    const client = createCluster({
+      rootNodes: cluster.rootNodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })),
+      RESP: 3,
+      clientSideCache: { ttl: 1000, maxEntries: 10_000, evictPolicy: "LRU" },
+      defaults: { socket: { connectTimeout: 1000, reconnectStrategy: false } },
+    });
+    const under = await connectAsStore(client, { prefix }, () => client.destroy());
+    clients.push(under);
+    return createSessions({ store: under.store, secret: SECRET });
+  }
+
+  beforeAll(async () => {
+    log = new MultiNodeCommandLog(await cluster.primaries(), prefix);
+    await log.start();
+  });
+
+  afterAll(async () => {
+    await log?.stop();
+    for (const c of clients) await c.close();
+    clients = [];
+  });
+
+  it("serves returning reads from the process, and one instance's write and logout reach the other", async () => {
+    const [a, b] = [await cachedInstance(), await cachedInstance()];
+    const cookies: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const s = await a.load(undefined);
+      s.data.views = 1;
+      cookies.push(cookiePair((await a.commit(s)).setCookie));
+    }
+    await log.take();
+    for (let round = 0; round < 3; round++) {
+      for (const cookie of cookies) expect((await b.load(cookie)).data.views).toBe(1);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Eight sessions spread over the primaries: one GET each, whatever the number of reads.
+    expect((await log.shapes()).sort()).toEqual(Array(8).fill("GET"));
+
+    const w = await a.load(cookies[0]);
+    w.data.views = 2;
+    await a.commit(w);
+    const out = await a.load(cookies[1]);
+    await out.invalidate();
+    await a.commit(out);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await b.load(cookies[0])).data.views).toBe(2);
+    expect((await b.load(cookies[1])).isNew).toBe(true);
+    expect((await b.load(cookies[2])).data.views).toBe(1);
   });
 });
 
