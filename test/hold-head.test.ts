@@ -69,3 +69,61 @@ describe("holding the response head with a response-patching middleware (compres
     );
   });
 });
+
+describe("holding an Express response through the ServerResponse prototype", () => {
+  const f = useRedis("ioredis");
+  let app: SpecApp;
+  /** For each request, which of the four head methods sat on the response itself after sessions(). */
+  const ownAfterSessions: string[][] = [];
+
+  beforeAll(async () => {
+    const factory = createSessions({
+      store: delayedWrites(f.client.store, { ms: WRITE_DELAY_MS }),
+      secret: SECRET,
+    });
+    const parent = express();
+    parent.use(sessions(factory));
+    parent.use((_req, res, next) => {
+      ownAfterSessions.push(
+        ["writeHead", "write", "end", "flushHeaders"].filter((m) => Object.hasOwn(res, m)),
+      );
+      next();
+    });
+    // A mounted Express app sets the response's prototype to its own while it handles the request.
+    const mounted = express();
+    mounted.get("/write", (req, res) => {
+      req.session.data.user = "grace";
+      res.type("text/plain").send("from the mounted app");
+    });
+    parent.use("/sub", mounted);
+    parent.get("/write", (req, res) => {
+      req.session.data.user = "ada";
+      res.type("text/plain").send("from the app");
+    });
+    app = await listen(createServer(parent));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it.each([
+    ["/write", "from the app", "ada"],
+    ["/sub/write", "from the mounted app", "grace"],
+  ])(
+    "%s: the head waits for the session's write, and no method was put on the response",
+    async (path, body, user) => {
+      ownAfterSessions.length = 0;
+      const browser = new Browser(app.url);
+      const started = Date.now();
+      const reply = await browser.request(path);
+      const cookie = browser.cookie("session") as string;
+      const stored = await f.raw.get(`${f.prefix}${digestId(cookie.split(".")[0] as string)}`);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(WRITE_DELAY_MS - 5);
+      expect(reply.text).toBe(body);
+      expect(stored).toContain(user);
+      expect(ownAfterSessions).toEqual([[]]);
+      await f.log.take();
+    },
+  );
+});

@@ -1,4 +1,4 @@
-import type { ServerResponse } from "node:http";
+import { ServerResponse } from "node:http";
 
 type HeadMethod = "writeHead" | "write" | "end" | "flushHeaders";
 const HEAD_METHODS: readonly HeadMethod[] = ["writeHead", "write", "end", "flushHeaders"];
@@ -16,6 +16,40 @@ interface HeldCall {
  */
 type HoldPhase = "waiting" | "holding" | "releasing" | "passing";
 
+type HeadFunction = (this: ServerResponse, ...args: unknown[]) => unknown;
+
+/** The holds of responses held through the prototype hooks, by response. */
+const holdsByResponse = new WeakMap<ServerResponse, HeadHold>();
+
+/** What `ServerResponse.prototype` had under the four names before the hooks, once they are installed. */
+let prototypeOriginals: readonly HeadFunction[] | undefined;
+
+/**
+ * Installs, once per process, a hook under each of the four names on `ServerResponse.prototype` that
+ * hands a held response's call to its hold and passes every other call straight on (one `WeakMap`
+ * lookup). Holding a response then adds no property to it: Express swaps every response's prototype,
+ * and on such an object each added property costs microseconds (about 25 µs per request for four).
+ */
+function hookServerResponse(): readonly HeadFunction[] {
+  if (prototypeOriginals) return prototypeOriginals;
+  const proto = ServerResponse.prototype as unknown as Record<HeadMethod, HeadFunction>;
+  const originals = HEAD_METHODS.map((method) => proto[method]);
+  HEAD_METHODS.forEach((method, index) => {
+    const original = originals[index] as HeadFunction;
+    proto[method] = function sessileHeadHook(this: ServerResponse, ...args: unknown[]): unknown {
+      const hold = holdsByResponse.get(this);
+      return hold === undefined ? original.apply(this, args) : hold.intercept(method, index, args);
+    };
+  });
+  prototypeOriginals = originals;
+  return originals;
+}
+
+/** Whether something already put one of the four names on `res` itself (e.g. `compression` before us). */
+function patchedOnInstance(res: ServerResponse): boolean {
+  return HEAD_METHODS.some((method) => Object.hasOwn(res, method));
+}
+
 /**
  * Holds a `node:http` response at its first head-producing call (`writeHead`, `write`, `end`,
  * `flushHeaders`) until `beforeHead` has settled, then replays the held calls in order. This is how a
@@ -24,18 +58,21 @@ type HoldPhase = "waiting" | "holding" | "releasing" | "passing";
  * `beforeHead` may set headers. When it rejects, the held calls are dropped and `onError` answers the
  * request instead (the response head is still unsent).
  *
- * It composes with other response-patching middleware (such as `compression`) in either order: it
- * wraps whatever the four names resolve to when it is installed; once done it puts that back only where
- * nobody has wrapped it since, and otherwise passes later calls (a compressor's late chunks) through.
+ * It composes with other response-patching middleware (such as `compression`) in either order. On a
+ * `ServerResponse` that nobody patched yet it holds through hooks on the prototype (see
+ * {@link hookServerResponse}), so a wrapper installed later still reaches it. Otherwise it wraps whatever
+ * the four names resolve to when it is installed; once done it puts that back only where nobody has
+ * wrapped it since, and otherwise passes later calls (a compressor's late chunks) through.
  */
 export class HeadHold {
   readonly #res: ServerResponse;
   readonly #beforeHead: () => Promise<void>;
   readonly #onError: (error: unknown) => void;
-  // What each name resolved to before (the prototype's method, or another holder's), put back as an own
-  // property: deleting ours instead would drop the response object into slow dictionary mode.
-  readonly #originals: ((...args: unknown[]) => unknown)[];
-  readonly #holders: ((...args: unknown[]) => unknown)[];
+  // What each name resolved to before (the prototype's method, or another holder's); in instance mode put
+  // back as an own property: deleting ours instead would drop the response into slow dictionary mode.
+  readonly #originals: readonly ((...args: unknown[]) => unknown)[];
+  /** The own-property holders (instance mode), or `null` when the prototype hooks hold this response. */
+  readonly #holders: ((...args: unknown[]) => unknown)[] | null;
   readonly #held: HeldCall[] = [];
   #phase: HoldPhase = "waiting";
 
@@ -43,19 +80,30 @@ export class HeadHold {
     this.#res = res;
     this.#beforeHead = beforeHead;
     this.#onError = onError;
+    // Prototype mode when nothing patched the instance yet and no other hold (a second factory's) uses the
+    // hooks for it: a wrapper added later resolves the name to the hook and so reaches the hold. Otherwise
+    // wrap what the names resolve to now, as own properties.
+    if (res instanceof ServerResponse && !patchedOnInstance(res) && !holdsByResponse.has(res)) {
+      this.#originals = hookServerResponse();
+      this.#holders = null;
+      holdsByResponse.set(res, this);
+      return;
+    }
     const target = res as unknown as Record<HeadMethod, (...args: unknown[]) => unknown>;
     this.#originals = HEAD_METHODS.map((method) => target[method]);
-    this.#holders = HEAD_METHODS.map(
+    const holders = HEAD_METHODS.map(
       (method, i) =>
         (...args: unknown[]) =>
-          this.#call(method, i, args),
+          this.intercept(method, i, args),
     );
+    this.#holders = holders;
     HEAD_METHODS.forEach((method, i) => {
-      target[method] = this.#holders[i] as (...args: unknown[]) => unknown;
+      target[method] = holders[i] as (...args: unknown[]) => unknown;
     });
   }
 
-  #call(method: HeadMethod, index: number, args: unknown[]): unknown {
+  /** A head-producing call on the held response: held until the commit settles, then passed on. */
+  intercept(method: HeadMethod, index: number, args: unknown[]): unknown {
     const res = this.#res;
     if (this.#phase === "passing")
       return (this.#originals[index] as (...a: unknown[]) => unknown).apply(res, args);
@@ -71,9 +119,14 @@ export class HeadHold {
   }
 
   #restore(): void {
+    const holders = this.#holders;
+    if (holders === null) {
+      holdsByResponse.delete(this.#res);
+      return;
+    }
     const target = this.#res as unknown as Record<HeadMethod, unknown>;
     HEAD_METHODS.forEach((method, i) => {
-      if (target[method] === this.#holders[i]) target[method] = this.#originals[i];
+      if (target[method] === holders[i]) target[method] = this.#originals[i];
     });
   }
 
