@@ -225,19 +225,19 @@ function targets(contenders, scenarios, vs, find) {
         detail: r === null ? "not measured" : `${r.toFixed(2)}×`,
       });
     }
-    if (find("sessile-node") && find("node-floor")) {
-      const r = vs("sessile-node", "node-floor", "read");
+    for (const [id, floor, target] of [
+      ["sessile-node", 0.9, "sessile-node within 10% of the one-GET floor on returning reads (≥ 0.90×)"],
+      [
+        "sessile-node-csc",
+        1.5,
+        "sessile-node-csc (RESP3 client-side caching) ≥ 1.5× the one-GET floor on returning reads",
+      ],
+    ]) {
+      if (!find(id) || !find("node-floor")) continue;
+      const r = vs(id, "node-floor", "read");
       out.push({
-        target: "sessile-node within 10% of the one-GET floor on returning reads (≥ 0.90×)",
-        met: r === null ? null : r >= 0.9,
-        detail: r === null ? "not measured" : `${r.toFixed(3)}×`,
-      });
-    }
-    if (find("sessile-node-csc") && find("node-floor")) {
-      const r = vs("sessile-node-csc", "node-floor", "read");
-      out.push({
-        target: "sessile-node-csc (RESP3 client-side caching) ≥ 1.5× the one-GET floor on returning reads",
-        met: r === null ? null : r >= 1.5,
+        target,
+        met: r === null ? null : r >= floor,
         detail: r === null ? "not measured" : `${r.toFixed(3)}×`,
       });
     }
