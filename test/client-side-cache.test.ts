@@ -54,6 +54,27 @@ async function instance(url: string, prefix: string, timeout?: number): Promise<
 /** One turn of the event loop, so replies and invalidation pushes already on the sockets are read. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * Resolves when `inst`'s cache hears the server invalidate one of this file's keys. Call it before the
+ * write: the push may arrive a few milliseconds after the writer's reply (the staleness window), later
+ * still on a loaded machine, so one turn of the event loop is not always enough.
+ */
+function invalidation(inst: Instance, within = 2000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      inst.cache.off("invalidate", heard);
+      reject(new Error(`no invalidation reached the other instance within ${within} ms`));
+    }, within);
+    function heard(key: unknown) {
+      if (key !== null && !String(key).startsWith(prefix)) return;
+      clearTimeout(timer);
+      inst.cache.off("invalidate", heard);
+      resolve();
+    }
+    inst.cache.on("invalidate", heard);
+  });
+}
+
 let redis: TestRedis;
 let prefix: string;
 let log: CommandLog;
@@ -112,8 +133,9 @@ describe("two app instances, each with a client-side cache, on one Redis", () =>
     await log.take();
     const w = await a.sessions.load(cookie);
     w.data.views = 2;
+    const heard = invalidation(b);
     await a.sessions.commit(w);
-    await turn();
+    await heard;
     expect((await b.sessions.load(cookie)).data.views).toBe(2);
     // A wrote once; B's next read went to the server again, after the invalidation emptied its cache.
     const shapes = await log.shapes();
@@ -125,9 +147,10 @@ describe("two app instances, each with a client-side cache, on one Redis", () =>
     const cookie = await stored({ user: "ada" });
     expect((await b.sessions.load(cookie)).data.user).toBe("ada");
     const out = await a.sessions.load(cookie);
+    const heard = invalidation(b);
     await out.invalidate();
     await a.sessions.commit(out);
-    await turn();
+    await heard;
     const after = await b.sessions.load(cookie);
     expect(after.isNew).toBe(true);
     expect(after.data.user).toBeUndefined();
@@ -140,8 +163,9 @@ describe("two app instances, each with a client-side cache, on one Redis", () =>
     s.bindUser(userId, { label: "laptop" });
     const cookie = cookiePair((await a.sessions.commit(s)).setCookie);
     expect((await b.sessions.load(cookie)).data.user).toBe("grace");
+    const heard = invalidation(b);
     expect(await a.sessions.users.endAll(userId)).toBe(1);
-    await turn();
+    await heard;
     expect((await b.sessions.load(cookie)).isNew).toBe(true);
   });
 

@@ -265,7 +265,14 @@ describe("redisStore() on a Redis Cluster with node-redis RESP3 client-side cach
     const out = await a.load(cookies[1]);
     await out.invalidate();
     await a.commit(out);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The invalidations arrive within the staleness window (milliseconds, more on a loaded machine):
+    // poll for them, bounded, rather than guess a sleep.
+    const deadline = Date.now() + 2000;
+    for (;;) {
+      const [written, ended] = [await b.load(cookies[0]), await b.load(cookies[1])];
+      if ((written.data.views === 2 && ended.isNew) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     expect((await b.load(cookies[0])).data.views).toBe(2);
     expect((await b.load(cookies[1])).isNew).toBe(true);
     expect((await b.load(cookies[2])).data.views).toBe(1);
