@@ -3,7 +3,7 @@
 //
 // Environment: BENCH_DURATION (seconds per measured run, 3), BENCH_WARMUP (seconds, 1),
 // BENCH_ROUNDS (3), BENCH_CONNECTIONS (10), BENCH_SESSIONS (returning sessions, 100),
-// BENCH_ONLY (comma-separated contender ids or framework names), BENCH_SCENARIOS (read,write,new),
+// BENCH_ONLY (comma-separated contender ids, or `<framework>:*` for all of one framework's), BENCH_SCENARIOS (read,write,new),
 // BENCH_OUT (output directory; bench/ for full runs, .bench-tmp/ when BENCH_ONLY is set),
 // BENCH_QUIET (wait before each run until the machine's busy share is below this, 0.25; 1 = never
 // wait), BENCH_QUIET_MAX (seconds to wait at most, 10), BENCH_NODE_ARGS (extra node flags for the apps, e.g. "--cpu-prof --cpu-prof-dir=.bench-tmp/prof").
@@ -40,7 +40,11 @@ const scenarioIds = envList("BENCH_SCENARIOS");
 const outDir = join(root, process.env.BENCH_OUT ?? (only || scenarioIds ? ".bench-tmp" : "bench"));
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
-const contenders = CONTENDERS.filter((c) => !only || only.includes(c.id) || only.includes(c.framework));
+// Each framework's bare contender has the framework's name as its id, so a name alone selects just that
+// contender, and `express:*` all of a framework's (bare, sessile, peers and variants).
+const contenders = CONTENDERS.filter(
+  (c) => !only || only.includes(c.id) || only.includes(`${c.framework}:*`),
+);
 const scenarios = SCENARIOS.filter((s) => !scenarioIds || scenarioIds.includes(s.id));
 if (contenders.length === 0 || scenarios.length === 0)
   throw new Error("BENCH_ONLY/BENCH_SCENARIOS select nothing");

@@ -42,6 +42,27 @@ describe("session cookie", () => {
       );
     });
 
+    it("asks a function for HTTPS only when a cookie is sent", async () => {
+      const sessions = f.sessions({});
+      const s = await sessions.load(undefined);
+      s.data.n = 1;
+      const asked = vi.fn(() => true);
+      const created = await sessions.commit(s, { https: asked });
+      expect(created.setCookie).toMatch(/; HttpOnly; Secure; SameSite=Lax$/);
+      expect(asked).toHaveBeenCalledTimes(1);
+      const over = vi.fn(() => false);
+      const read = await sessions.load(cookiePair(created.setCookie));
+      expect(read.data.n).toBe(1);
+      const unchanged = await sessions.commit(read, { https: over });
+      expect(unchanged.setCookie).toBeUndefined();
+      expect(over).not.toHaveBeenCalled();
+      const again = await sessions.load(cookiePair(created.setCookie));
+      await again.regenerate();
+      const rotated = await sessions.commit(again, { https: over });
+      expect(rotated.setCookie).toMatch(/; Path=\/; HttpOnly; SameSite=Lax$/);
+      expect(over).toHaveBeenCalledTimes(1);
+    });
+
     it.each<[string, CookieOptions, boolean, string]>([
       ["secure: true over HTTP", { secure: true }, false, "; Path=/; HttpOnly; Secure; SameSite=Lax"],
       ["secure: false over HTTPS", { secure: false }, true, "; Path=/; HttpOnly; SameSite=Lax"],

@@ -49,7 +49,7 @@ export const sessions: FastifyPluginAsync<FastifySessionsOptions> = Object.assig
       // nothing to add.
       const result = await factory.commit(session, {
         failed: reply.statusCode >= 500,
-        https: request.protocol === "https",
+        https: () => request.protocol === "https",
         response: responseInfo(reply),
       });
       for (const cookie of setCookiesOf(result)) reply.header("set-cookie", cookie);

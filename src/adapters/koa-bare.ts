@@ -73,7 +73,7 @@ export function sessions<Data = SessionData>(
       try {
         result = await factory.commit(session, {
           failed: status >= 500,
-          https: ctx.secure,
+          https: () => ctx.secure,
           response: { status, header: () => undefined },
         });
       } catch (storeError) {
@@ -88,7 +88,7 @@ export function sessions<Data = SessionData>(
     }
     const result = await factory.commit(session, {
       failed: ctx.status >= 500,
-      https: ctx.secure,
+      https: () => ctx.secure,
       response: responseInfo(ctx.res),
     });
     applyCommit(ctx.res, result);

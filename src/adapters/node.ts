@@ -60,7 +60,7 @@ export async function attachSession<Data = SessionData, Name extends string = "s
     async () => {
       const result = await factory.commit(session, {
         failed: failed || res.statusCode >= 500,
-        https: (options.isHttps ?? isEncrypted)(req),
+        https: () => (options.isHttps ?? isEncrypted)(req),
         response: responseInfo(res),
       });
       applyCommit(res, result);

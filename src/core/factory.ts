@@ -33,8 +33,11 @@ const log = debuglog("sessile");
 export interface CommitContext {
   /** The handler failed (threw or is answering with an error); see `cookieOnError`. */
   failed?: boolean;
-  /** The request came over HTTPS (for `cookie.secure: "auto"`). */
-  https?: boolean;
+  /**
+   * The request came over HTTPS (for `cookie.secure: "auto"`). A function is called only when a cookie is
+   * sent, so an adapter whose framework computes it (Express's `req.secure`) pays nothing otherwise.
+   */
+  https?: boolean | (() => boolean);
   /** The outgoing response, for `allowCookie`. */
   response?: ResponseInfo;
 }
@@ -254,7 +257,8 @@ async function commitState(
     if (!state.presented && legacy.expireCookies === undefined) return NO_COOKIE;
     return { setCookie: undefined, vary: true, ...legacy };
   }
-  return { setCookie: cookieHeader(opts, state, context.https === true, need), vary: true, ...legacy };
+  const https = typeof context.https === "function" ? context.https() : context.https === true;
+  return { setCookie: cookieHeader(opts, state, https, need), vary: true, ...legacy };
 }
 
 /**
