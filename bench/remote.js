@@ -18,6 +18,7 @@ import { envNumber } from "./env.js";
 import { load } from "./load.js";
 import { seedSessions } from "./probe.js";
 import { startRedis } from "./redis.js";
+import { median, ratio } from "./report.js";
 
 const CONTENDERS = [
   ["node-floor", "node:http + raw node-redis (one GET floor)"],
@@ -69,8 +70,6 @@ async function pingMs(url) {
   return times.sort((a, b) => a - b)[100];
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function main() {
   const delayMs = envNumber("REMOTE_DELAY_MS", 1);
   const rounds = envNumber("BENCH_ROUNDS", 3);
@@ -117,9 +116,9 @@ async function main() {
     const floor = results.get(`${where}|node-floor`);
     for (const [id, label] of CONTENDERS) {
       const runs = results.get(`${where}|${id}`);
-      const ratio = median(runs.map((r, i) => r.rps / floor[i].rps));
+      const vsFloor = id === "node-floor" ? "1" : `${ratio(runs, floor).toFixed(2)}×`;
       console.log(
-        `| ${where} | ${rtt[where].toFixed(2)} ms | ${label} | ${Math.round(median(runs.map((r) => r.rps))).toLocaleString("en-US")} | ${median(runs.map((r) => r.p50))} | ${id === "node-floor" ? "1" : `${ratio.toFixed(2)}×`} |`,
+        `| ${where} | ${rtt[where].toFixed(2)} ms | ${label} | ${Math.round(median(runs.map((r) => r.rps))).toLocaleString("en-US")} | ${median(runs.map((r) => r.p50))} | ${vsFloor} |`,
       );
     }
   }

@@ -2,7 +2,7 @@
 
 import { FRAMEWORKS } from "./contenders.js";
 
-function median(values) {
+export function median(values) {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return null;
   const mid = sorted.length >> 1;
@@ -10,7 +10,7 @@ function median(values) {
 }
 
 /** Median over rounds of the same-round ratio a/b: rounds are interleaved, so this cancels slow drift. */
-function ratio(a, b) {
+export function ratio(a, b) {
   if (!a || !b) return null;
   const n = Math.min(a.length, b.length);
   const per = [];
