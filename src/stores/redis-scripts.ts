@@ -12,13 +12,15 @@ function script(source: string): Script {
 }
 
 /**
- * The compare-and-set of one session key: writes (or deletes) only if the key still holds the value
- * whose SHA-1 is ARGV[1]. Answers 1 when done, 0 when the key is gone, or the value it holds instead,
- * so a conflict costs no extra read. ARGV: expected digest, "S" (set) or "D" (delete), value, TTL or "".
+ * The compare-and-set of one session key: writes (or deletes) only if the key still holds exactly ARGV[1],
+ * the value the request read (as `SET … IFEQ` compares). Answers 1 when done, 0 when the key is gone, or
+ * the value it holds instead, so a conflict costs no extra read. ARGV: expected value, "S" (set) or "D"
+ * (delete), value, TTL or "". Sending the expected value costs its bytes once more per write; hashing it
+ * instead (`redis.sha1hex`) cost Redis about 2 µs more per call and the app a SHA-1.
  */
 export const CAS: Script = script(`local current = redis.call('GET', KEYS[1])
 if not current then return 0 end
-if redis.sha1hex(current) ~= ARGV[1] then return current end
+if current ~= ARGV[1] then return current end
 if ARGV[2] == 'D' then redis.call('DEL', KEYS[1])
 elseif ARGV[4] == '' then redis.call('SET', KEYS[1], ARGV[3])
 else redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4]) end

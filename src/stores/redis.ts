@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { SessionError, WrongTypeError } from "../core/errors.js";
 import type { SessionStore, UpdateResult } from "../core/store.js";
 import { type Commands, commandsFor, type RedisLikeClient, sendsIfEqual } from "./redis-commands.js";
@@ -33,10 +32,6 @@ export interface RedisStoreOptions {
    * @default "script"
    */
   compareAndSet?: "script" | "ifeq";
-}
-
-function sha1(text: string): string {
-  return createHash("sha1").update(text, "utf8").digest("hex");
 }
 
 function asText(reply: unknown): string | null {
@@ -171,9 +166,7 @@ export function redisStore(client: RedisLikeClient, options: RedisStoreOptions =
         return ifEqualResult(await bounded(setIfEqual(redis, prefix + key, value, expected, ttl)), expected);
       }
       const args =
-        value === null
-          ? [sha1(expected), "D", "", ""]
-          : [sha1(expected), "S", value, ttl === null ? "" : String(ttl)];
+        value === null ? [expected, "D", "", ""] : [expected, "S", value, ttl === null ? "" : String(ttl)];
       return updateResult(await bounded(runScript(redis, CAS, prefix + key, args)));
     },
     async destroy(key) {
