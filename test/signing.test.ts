@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
-import { generateSessionId, type InvalidReason, SessionError } from "../src/index.js";
+import { VerifiedCookies } from "../src/core/verified-cookies.js";
+import { digestId, generateSessionId, type InvalidReason, SessionError } from "../src/index.js";
 import { cookiePair, createStored, OLD_SECRET, SECRET, useRedis } from "./helpers/sessions.js";
 
 const NEW_SECRET = "a-brand-new-test-secret-long-enough-03";
@@ -92,20 +93,24 @@ describe("cookie signature", () => {
     ],
     ["only a separator", () => "."],
     ["an express-session style value", (v) => `s:${v}`],
-  ])("gives no session for %s, with no Redis command", async (_name, tamper) => {
-    const { pair, id } = await createStored(f);
-    const value = tamper(cookieValue(pair), id);
-    expect(value).not.toBe(cookieValue(pair));
-    const reasons: InvalidReason[] = [];
-    const sessions = f.sessions({ onInvalid: (reason) => reasons.push(reason) });
-    const s = await sessions.load(`session=${value}`);
-    expect(s.isNew).toBe(true);
-    expect(s.data).toEqual({});
-    expect(reasons).toEqual(["bad-signature"]);
-    const r = await sessions.commit(s);
-    expect(r.setCookie).toBeUndefined();
-    expect(await f.log.shapes()).toEqual([]);
-  });
+  ])(
+    "gives no session for %s, with no Redis command, even once the genuine value verified",
+    async (_name, tamper) => {
+      const { sessions, pair, id, reasons } = await createStored(f);
+      const value = tamper(cookieValue(pair), id);
+      expect(value).not.toBe(cookieValue(pair));
+      // The same factory has just verified (and remembered) the genuine value.
+      expect((await sessions.load(pair)).data.user).toBe("ada");
+      await f.log.take();
+      const s = await sessions.load(`session=${value}`);
+      expect(s.isNew).toBe(true);
+      expect(s.data).toEqual({});
+      expect(reasons).toEqual(["bad-signature"]);
+      const r = await sessions.commit(s);
+      expect(r.setCookie).toBeUndefined();
+      expect(await f.log.shapes()).toEqual([]);
+    },
+  );
 
   it("accepts a custom id of 22 characters and signs it", async () => {
     let n = 0;
@@ -230,6 +235,50 @@ describe("cookie signature", () => {
       expect(r.setCookie).not.toContain(id);
       expect(await f.log.shapes()).toEqual(["GET", "SET NX EX"]);
       expect((await sessions.load(pair)).isNew).toBe(true);
+    });
+  });
+  describe("the memo of verified cookie values", () => {
+    it("still asks the store: a remembered value whose session was ended gives a fresh session", async () => {
+      const { sessions, pair, reasons } = await createStored(f);
+      const s = await sessions.load(pair);
+      expect(s.data.user).toBe("ada");
+      await s.invalidate();
+      await f.log.take();
+      const again = await sessions.load(pair);
+      expect(again.isNew).toBe(true);
+      expect(reasons).toEqual(["not-found"]);
+      expect(await f.log.shapes()).toEqual(["GET"]);
+    });
+
+    it("remembers that an older secret signed a value, so it is re-signed on every use", async () => {
+      const { pair, id } = await createStored(f, { secret: OLD_SECRET });
+      const rotated = f.sessions({ secret: [NEW_SECRET, OLD_SECRET] });
+      const resigned = `session=${id}.${mac(NEW_SECRET, `session=${id}`)}`;
+      for (let i = 0; i < 2; i++) {
+        const r = await rotated.commit(await rotated.load(pair));
+        expect(cookiePair(r.setCookie)).toBe(resigned);
+      }
+      expect((await rotated.commit(await rotated.load(resigned))).setCookie).toBeUndefined();
+    });
+
+    it("keeps only values that verified, up to its limit, dropping the oldest first", () => {
+      const memo = new VerifiedCookies(2);
+      const signed = (id: string) => `${id}.${mac(SECRET, `session=${id}`)}`;
+      const [a, b, c] = [generateSessionId(), generateSessionId(), generateSessionId()];
+      expect(memo.verify([SECRET], "session", flip(signed(a), 50))).toBeNull();
+      expect(memo.size).toBe(0);
+      expect(memo.verify([SECRET], "session", signed(a))).toEqual({
+        id: a,
+        rotated: false,
+        key: digestId(a),
+      });
+      memo.verify([SECRET], "session", signed(b));
+      memo.verify([SECRET], "session", signed(c));
+      expect(memo.size).toBe(2);
+      // The evicted value verifies again from scratch; a tampered one never enters.
+      expect(memo.verify([SECRET], "session", signed(a))?.id).toBe(a);
+      expect(memo.verify([SECRET], "session", flip(signed(b), 50))).toBeNull();
+      expect(memo.size).toBe(2);
     });
   });
 });

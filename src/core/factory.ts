@@ -25,6 +25,7 @@ import {
 import type { ResponseInfo, SessionData } from "./types.js";
 import { userIndexOf } from "./user-index.js";
 import { type UserSessions, userSessions } from "./users.js";
+import { VerifiedCookies } from "./verified-cookies.js";
 import { carryOut, endSession, retireAdopted, type WriteContext } from "./write.js";
 
 const log = debuglog("sessile");
@@ -128,7 +129,7 @@ function contextsFor(opts: ResolvedOptions): { load: LoadContext; write: WriteCo
   };
   return {
     emit,
-    load: { ...opts, store, cookieName: opts.cookie.name, report },
+    load: { ...opts, store, cookieName: opts.cookie.name, report, verified: new VerifiedCookies() },
     write: {
       store,
       emit,

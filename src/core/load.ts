@@ -5,10 +5,10 @@ import { deadline } from "./expiry.js";
 import { digestId } from "./id.js";
 import { decodePayload, overLimit, rotatedTo, type Serializer, type SessionRecord } from "./payload.js";
 import type { Reporter } from "./report.js";
-import { type VerifiedId, verifyCookieValue } from "./signer.js";
 import { freshState, loadedState, type SessionState } from "./state.js";
 import type { SessionStore } from "./store.js";
 import { storeCall } from "./store-call.js";
+import type { VerifiedCookie, VerifiedCookies } from "./verified-cookies.js";
 
 /** What loading needs from the factory. */
 export interface LoadContext {
@@ -26,16 +26,18 @@ export interface LoadContext {
   /** Sessions of a legacy library to adopt, or `undefined`. */
   readonly adopt: AdoptOptions | undefined;
   readonly report: Reporter;
+  /** The factory's memo of cookie values that verified. */
+  readonly verified: VerifiedCookies;
 }
 
 /** The first cookie of ours whose signature verifies, and whether any cookie of our name came at all. */
 function verifyCookie(
   ctx: LoadContext,
   header: string | undefined,
-): { verified: VerifiedId | null; presented: boolean } {
+): { verified: VerifiedCookie | null; presented: boolean } {
   const { values, malformed } = readCookieValues(header, ctx.cookieName);
   for (const value of values) {
-    const verified = verifyCookieValue(ctx.secrets, ctx.cookieName, value);
+    const verified = ctx.verified.verify(ctx.secrets, ctx.cookieName, value);
     if (verified !== null) return { verified, presented: true };
   }
   return { verified: null, presented: values.length > 0 || malformed };
@@ -198,7 +200,7 @@ export async function loadState(
     const adopted = ctx.adopt === undefined ? null : await adoptState(ctx, ctx.adopt, header, now);
     return adopted ?? freshState(now, ctx.idleTimeout, presented, "keep");
   }
-  const key = digestId(verified.id);
+  const { key } = verified;
   const raw = await readOrDegrade(ctx, key);
   if (raw instanceof StoreError) return degraded(ctx, now, raw);
   if (raw === undefined)

@@ -1,0 +1,54 @@
+import { digestId } from "./id.js";
+import { type VerifiedId, verifyCookieValue } from "./signer.js";
+
+/** A cookie value that verified: its id, whether an older secret signed it, and the id's store key. */
+export interface VerifiedCookie extends VerifiedId {
+  readonly key: string;
+}
+
+/**
+ * How many verified cookie values one factory remembers: each entry is about 300 bytes (the value, the
+ * id, the key), so the memo holds at most about 1.2 MB.
+ */
+export const VERIFIED_COOKIES_LIMIT = 4096;
+
+/** A copy of `text` that shares no memory with the string it was cut from (here, a whole `Cookie` header). */
+function detached(text: string): string {
+  return Buffer.from(text, "latin1").toString("latin1");
+}
+
+/**
+ * A memo of signature checks: cookie values that verified under this factory's secrets, with the id and
+ * store key they name, so a returning visitor's HMAC and SHA-256 are computed once, not per request.
+ * Verification is a pure function of the value and the secrets (which a factory never changes), so a
+ * remembered answer is the answer. Only values that verified are kept: a forged or altered value is never
+ * found and goes through the constant-time check every time; finding a value at all requires presenting
+ * exactly a value this factory signed. Whether the session behind it still exists is the store's to say,
+ * as always. The oldest entry goes first once {@link VERIFIED_COOKIES_LIMIT} are held.
+ */
+export class VerifiedCookies {
+  readonly #entries = new Map<string, VerifiedCookie>();
+  readonly #limit: number;
+
+  constructor(limit: number = VERIFIED_COOKIES_LIMIT) {
+    this.#limit = limit;
+  }
+
+  /** The verified cookie `value` stands for, or `null` when no current secret signed it. */
+  verify(secrets: readonly string[], cookieName: string, value: string): VerifiedCookie | null {
+    const known = this.#entries.get(value);
+    if (known !== undefined) return known;
+    const verified = verifyCookieValue(secrets, cookieName, value);
+    if (verified === null) return null;
+    const id = detached(verified.id);
+    const entry: VerifiedCookie = { id, rotated: verified.rotated, key: digestId(id) };
+    if (this.#entries.size >= this.#limit) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#entries.set(detached(value), entry);
+    return entry;
+  }
+
+  /** How many values are remembered (for tests). */
+  get size(): number {
+    return this.#entries.size;
+  }
+}
