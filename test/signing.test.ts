@@ -237,6 +237,7 @@ describe("cookie signature", () => {
       expect((await sessions.load(pair)).isNew).toBe(true);
     });
   });
+
   describe("the memo of verified cookie values", () => {
     it("still asks the store: a remembered value whose session was ended gives a fresh session", async () => {
       const { sessions, pair, reasons } = await createStored(f);
@@ -262,22 +263,22 @@ describe("cookie signature", () => {
     });
 
     it("keeps only values that verified, up to its limit, dropping the oldest first", () => {
-      const memo = new VerifiedCookies(2);
+      const memo = new VerifiedCookies([SECRET], "session", 2);
       const signed = (id: string) => `${id}.${mac(SECRET, `session=${id}`)}`;
       const [a, b, c] = [generateSessionId(), generateSessionId(), generateSessionId()];
-      expect(memo.verify([SECRET], "session", flip(signed(a), 50))).toBeNull();
+      expect(memo.verify(flip(signed(a), 50))).toBeNull();
       expect(memo.size).toBe(0);
-      expect(memo.verify([SECRET], "session", signed(a))).toEqual({
+      expect(memo.verify(signed(a))).toEqual({
         id: a,
         rotated: false,
         key: digestId(a),
       });
-      memo.verify([SECRET], "session", signed(b));
-      memo.verify([SECRET], "session", signed(c));
+      memo.verify(signed(b));
+      memo.verify(signed(c));
       expect(memo.size).toBe(2);
       // The evicted value verifies again from scratch; a tampered one never enters.
-      expect(memo.verify([SECRET], "session", signed(a))?.id).toBe(a);
-      expect(memo.verify([SECRET], "session", flip(signed(b), 50))).toBeNull();
+      expect(memo.verify(signed(a))?.id).toBe(a);
+      expect(memo.verify(flip(signed(b), 50))).toBeNull();
       expect(memo.size).toBe(2);
     });
   });

@@ -129,7 +129,13 @@ function contextsFor(opts: ResolvedOptions): { load: LoadContext; write: WriteCo
   };
   return {
     emit,
-    load: { ...opts, store, cookieName: opts.cookie.name, report, verified: new VerifiedCookies() },
+    load: {
+      ...opts,
+      store,
+      cookieName: opts.cookie.name,
+      report,
+      verified: new VerifiedCookies(opts.secrets, opts.cookie.name),
+    },
     write: {
       store,
       emit,

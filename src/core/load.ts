@@ -13,7 +13,6 @@ import type { VerifiedCookie, VerifiedCookies } from "./verified-cookies.js";
 /** What loading needs from the factory. */
 export interface LoadContext {
   readonly store: SessionStore;
-  readonly secrets: readonly string[];
   readonly cookieName: string;
   readonly serializer: Serializer;
   readonly maxPayloadBytes: number;
@@ -37,7 +36,7 @@ function verifyCookie(
 ): { verified: VerifiedCookie | null; presented: boolean } {
   const { values, malformed } = readCookieValues(header, ctx.cookieName);
   for (const value of values) {
-    const verified = ctx.verified.verify(ctx.secrets, ctx.cookieName, value);
+    const verified = ctx.verified.verify(value);
     if (verified !== null) return { verified, presented: true };
   }
   return { verified: null, presented: values.length > 0 || malformed };

@@ -25,20 +25,26 @@ function detached(text: string): string {
  * found and goes through the constant-time check every time; finding a value at all requires presenting
  * exactly a value this factory signed. Whether the session behind it still exists is the store's to say,
  * as always. The oldest entry goes first once {@link VERIFIED_COOKIES_LIMIT} are held.
+ *
+ * The secrets and the cookie name are fixed at construction: a remembered answer holds only for them.
  */
 export class VerifiedCookies {
-  readonly #entries = new Map<string, VerifiedCookie>();
+  readonly #secrets: readonly string[];
+  readonly #cookieName: string;
   readonly #limit: number;
+  readonly #entries = new Map<string, VerifiedCookie>();
 
-  constructor(limit: number = VERIFIED_COOKIES_LIMIT) {
+  constructor(secrets: readonly string[], cookieName: string, limit: number = VERIFIED_COOKIES_LIMIT) {
+    this.#secrets = secrets;
+    this.#cookieName = cookieName;
     this.#limit = limit;
   }
 
   /** The verified cookie `value` stands for, or `null` when no current secret signed it. */
-  verify(secrets: readonly string[], cookieName: string, value: string): VerifiedCookie | null {
+  verify(value: string): VerifiedCookie | null {
     const known = this.#entries.get(value);
     if (known !== undefined) return known;
-    const verified = verifyCookieValue(secrets, cookieName, value);
+    const verified = verifyCookieValue(this.#secrets, this.#cookieName, value);
     if (verified === null) return null;
     const id = detached(verified.id);
     const entry: VerifiedCookie = { id, rotated: verified.rotated, key: digestId(id) };
