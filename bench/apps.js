@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
@@ -430,6 +430,8 @@ export const APPS = {
     return sessileNode(await nodeRedis(url));
   },
   "sessile-node-untraced": async (url) => sessileNode(await nodeRedis(url), { from: untracedBuild() }),
+  "sessile-node-baseline": async (url) =>
+    sessileNode(await nodeRedis(url), { from: resolve(process.env.BENCH_BASELINE ?? "") }),
   "sessile-node-otel": async (url) => {
     // Issue 16: the OpenTelemetry example's subscriber with the real SDK (spans and metrics kept in memory).
     const { instrumentSessile } = await import("../examples/otel/instrument.js");

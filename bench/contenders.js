@@ -25,6 +25,16 @@ export const CONTENDERS = [
     short: "sessile",
   },
   {
+    id: "sessile-node-baseline",
+    framework: "node",
+    role: "sessile",
+    variant: true,
+    // Only when BENCH_BASELINE names another build's dist/ (see bench/README.md, "Before and after").
+    optIn: "BENCH_BASELINE",
+    label: "sessile/node + node-redis, from the build in BENCH_BASELINE (before a change)",
+    short: "sessile baseline",
+  },
+  {
     id: "sessile-node-ioredis",
     framework: "node",
     role: "sessile",

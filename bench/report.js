@@ -260,6 +260,13 @@ function targets(contenders, scenarios, vs, find) {
 
 /** The same-run comparisons of issues 10 and 13, as [a, b, scenario, floor, what]. */
 const SIDE_BY_SIDE = [
+  ...["read", "write", "new"].map((scenario) => [
+    "sessile-node",
+    "sessile-node-baseline",
+    scenario,
+    null,
+    "this build against the one in BENCH_BASELINE (before and after a change)",
+  ]),
   [
     "sessile-node-bound",
     "sessile-node",

@@ -42,8 +42,10 @@ const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
 // Each framework's bare contender has the framework's name as its id, so a name alone selects just that
 // contender, and `express:*` all of a framework's (bare, sessile, peers and variants).
+// An opt-in contender (the baseline build) runs only when its variable is set.
 const contenders = CONTENDERS.filter(
-  (c) => !only || only.includes(c.id) || only.includes(`${c.framework}:*`),
+  (c) =>
+    (!c.optIn || process.env[c.optIn]) && (!only || only.includes(c.id) || only.includes(`${c.framework}:*`)),
 );
 const scenarios = SCENARIOS.filter((s) => !scenarioIds || scenarioIds.includes(s.id));
 if (contenders.length === 0 || scenarios.length === 0)
