@@ -120,6 +120,23 @@ describe("sessile/node adapter", () => {
     expect(await f.raw.exists(f.prefix + digestId(id))).toBe(1);
   });
 
+  it("sends an unchanged read's head at the handler's own end(), and holds a write's until it lands", async () => {
+    const headSentAtEnd: Record<string, boolean> = {};
+    const url = await serve(
+      sessions(f.sessions(), (req, res) => {
+        if (req.url === "/login") req.session.data.user = "ada";
+        res.end(String(req.session.data.user ?? "anonymous"));
+        headSentAtEnd[req.url ?? ""] = res.headersSent;
+      }),
+    );
+    const cookie = cookiePair((await fetch(`${url}/login`)).headers.getSetCookie()[0]);
+    const read = await fetch(url, { headers: { cookie } });
+    expect(await read.text()).toBe("ada");
+    expect(read.headers.get("vary")).toBe("Cookie");
+    expect(read.headers.getSetCookie()).toEqual([]);
+    expect(headSentAtEnd).toEqual({ "/login": false, "/": true });
+  });
+
   it("holds flushHeaders() and streamed writes until the commit, then sends every chunk in order", async () => {
     const events: string[] = [];
     const inner = f.client.store;

@@ -1,6 +1,6 @@
 // The Fastify adapter without the global declaration of its `session` property: `sessile/fastify/bare`.
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
-import { type Sessions, setCookiesOf } from "../core/factory.js";
+import { commitNow, type Sessions, setCookiesOf } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import { headerText, responseInfo, varyCookie } from "./node-response.js";
 
@@ -47,7 +47,7 @@ export const sessions: FastifyPluginAsync<FastifySessionsOptions> = Object.assig
       if (session === null) return payload;
       // onSend runs again for the error reply when the commit fails; that second commit answers with
       // nothing to add.
-      const result = await factory.commit(session, {
+      const result = await commitNow(factory, session, {
         failed: reply.statusCode >= 500,
         https: () => request.protocol === "https",
         response: responseInfo(reply),

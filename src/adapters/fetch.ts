@@ -1,4 +1,4 @@
-import { type CommitResult, type Sessions, setCookiesOf } from "../core/factory.js";
+import { type CommitResult, commitNow, type Sessions, setCookiesOf } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { ResponseInfo, SessionData } from "../core/types.js";
 import { varyCookie } from "./node-response.js";
@@ -84,7 +84,7 @@ export async function commitSession<Data = SessionData>(
   response: Response,
   options: CommitSessionOptions = {},
 ): Promise<Response> {
-  const result = await sessions.commit(session, {
+  const result = await commitNow(sessions, session, {
     failed: options.failed === true || response.status >= 500,
     https: options.https ?? options.request?.url.startsWith("https:") ?? false,
     response: new FetchResponseInfo(response),

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { SessionError } from "../core/errors.js";
-import type { Sessions } from "../core/factory.js";
+import { commitNow, type Sessions } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { SessionData } from "../core/types.js";
 import { HeadHold } from "./hold-head.js";
 import { sendServerError } from "./node.js";
-import { applyCommit, isEncrypted, responseInfo } from "./node-response.js";
+import { applySettled, isEncrypted, responseInfo } from "./node-response.js";
 
 /**
  * What sessile needs of an h3 v1 `H3Event` (the event of Nuxt 3 and 4 server routes, Nitro 2),
@@ -77,15 +77,17 @@ async function attach<Data>(
   const isHttps = options.isHttps ?? ((e: H3EventLike) => isEncrypted(e.node.req));
   new HeadHold(
     res,
-    async () => {
+    () => {
       // Set synchronously, at the held call: h3 checks it as soon as the handler returns.
       event._handled = true;
-      const result = await factory.commit(session, {
-        failed: res.statusCode >= 500,
-        https: isHttps(event),
-        response: responseInfo(res),
-      });
-      applyCommit(res, result);
+      return applySettled(
+        res,
+        commitNow(factory, session, {
+          failed: res.statusCode >= 500,
+          https: isHttps(event),
+          response: responseInfo(res),
+        }),
+      );
     },
     (error) => (options.onError ?? ((e: unknown) => sendServerError(e, req, res)))(error, event),
   );

@@ -55,7 +55,8 @@ function patchedOnInstance(res: ServerResponse): boolean {
  * `flushHeaders`) until `beforeHead` has settled, then replays the held calls in order. This is how a
  * session write lands before the client can see the response (the redirect-after-login race).
  *
- * `beforeHead` may set headers. When it rejects, the held calls are dropped and `onError` answers the
+ * `beforeHead` may set headers. When it has nothing to wait for it returns `undefined` and the call goes
+ * through at once. When it throws or rejects, the held calls are dropped and `onError` answers the
  * request instead (the response head is still unsent).
  *
  * It composes with other response-patching middleware (such as `compression`) in either order. On a
@@ -66,7 +67,7 @@ function patchedOnInstance(res: ServerResponse): boolean {
  */
 export class HeadHold {
   readonly #res: ServerResponse;
-  readonly #beforeHead: () => Promise<void>;
+  readonly #beforeHead: () => Promise<void> | undefined;
   readonly #onError: (error: unknown) => void;
   // What each name resolved to before (the prototype's method, or another holder's); in instance mode put
   // back as an own property: deleting ours instead would drop the response into slow dictionary mode.
@@ -76,7 +77,11 @@ export class HeadHold {
   readonly #held: HeldCall[] = [];
   #phase: HoldPhase = "waiting";
 
-  constructor(res: ServerResponse, beforeHead: () => Promise<void>, onError: (error: unknown) => void) {
+  constructor(
+    res: ServerResponse,
+    beforeHead: () => Promise<void> | undefined,
+    onError: (error: unknown) => void,
+  ) {
     this.#res = res;
     this.#beforeHead = beforeHead;
     this.#onError = onError;
@@ -102,19 +107,34 @@ export class HeadHold {
     });
   }
 
-  /** A head-producing call on the held response: held until the commit settles, then passed on. */
+  /**
+   * A head-producing call on the held response: held until the commit settles, then passed on. A commit
+   * that settles at once (it sent nothing to the store) lets the call through in the same tick.
+   */
   intercept(method: HeadMethod, index: number, args: unknown[]): unknown {
     const res = this.#res;
     if (this.#phase === "passing")
       return (this.#originals[index] as (...a: unknown[]) => unknown).apply(res, args);
-    this.#held.push({ method, index, args: method === "writeHead" ? absorbWriteHead(res, args) : args });
+    const call = method === "writeHead" ? absorbWriteHead(res, args) : args;
     if (this.#phase === "waiting") {
       this.#phase = "holding";
-      this.#beforeHead().then(
+      let pending: Promise<void> | undefined;
+      try {
+        pending = this.#beforeHead();
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      if (pending === undefined) {
+        this.#restore();
+        this.#phase = "passing";
+        return (this.#originals[index] as (...a: unknown[]) => unknown).apply(res, call);
+      }
+      pending.then(
         () => this.#release(),
         (error: unknown) => this.#fail(error),
       );
     }
+    this.#held.push({ method, index, args: call });
     return method === "write" ? true : res;
   }
 

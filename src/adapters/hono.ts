@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { type Sessions, setCookiesOf } from "../core/factory.js";
+import { commitNow, type Sessions, setCookiesOf } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { ResponseInfo, SessionData } from "../core/types.js";
 import { varyCookie } from "./node-response.js";
@@ -63,7 +63,7 @@ export function sessions<Data = SessionData, Name extends string = "session">(
     const session = await factory.load(c.req.header("cookie"));
     (c.set as (key: string, value: Session<Data>) => void)(name, session);
     await next();
-    const result = await factory.commit(session, {
+    const result = await commitNow(factory, session, {
       failed: c.res.status >= 500,
       https: isHttps(c),
       response: new HonoResponseInfo(c),

@@ -2,7 +2,7 @@
 import { debuglog } from "node:util";
 import type { Middleware } from "koa";
 import { messageOf } from "../core/errors.js";
-import { type CommitResult, type Sessions, setCookiesOf } from "../core/factory.js";
+import { type CommitResult, commitNow, type Sessions, setCookiesOf } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { SessionData } from "../core/types.js";
 import { applyCommit, responseInfo, varyCookie } from "./node-response.js";
@@ -71,7 +71,7 @@ export function sessions<Data = SessionData>(
       const status = errorStatus(error);
       let result: CommitResult;
       try {
-        result = await factory.commit(session, {
+        result = await commitNow(factory, session, {
           failed: status >= 500,
           https: () => ctx.secure,
           response: { status, header: () => undefined },
@@ -86,7 +86,7 @@ export function sessions<Data = SessionData>(
       applyCommit(ctx.res, result);
       throw error;
     }
-    const result = await factory.commit(session, {
+    const result = await commitNow(factory, session, {
       failed: ctx.status >= 500,
       https: () => ctx.secure,
       response: responseInfo(ctx.res),

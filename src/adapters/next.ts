@@ -1,6 +1,6 @@
 import { setCookieFields } from "../core/cookie.js";
 import { SessionError } from "../core/errors.js";
-import { type Sessions, setCookiesOf } from "../core/factory.js";
+import { commitNow, type Sessions, setCookiesOf } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { SessionData } from "../core/types.js";
 import { type FetchSessionsOptions, sessionOf, withSessions } from "./fetch.js";
@@ -146,7 +146,7 @@ export async function commitSession<Data = SessionData>(
       "sessile: commitSession needs a cookie store that can set cookies: pass `await cookies()` (from next/headers) in a server action or route handler",
     );
   }
-  const result = await sessions.commit(session, {
+  const result = await commitNow(sessions, session, {
     https: options.https === true,
     failed: options.failed === true,
   });

@@ -50,6 +50,19 @@ export function applyCommit(res: ServerResponse, result: CommitResult): void {
   }
 }
 
+/**
+ * Applies a commit's answer (from `commitNow`) to `res`: at once when it is settled, otherwise when it
+ * settles, and then answers the promise to wait for.
+ */
+export function applySettled(
+  res: ServerResponse,
+  answer: CommitResult | Promise<CommitResult>,
+): Promise<void> | undefined {
+  if (answer instanceof Promise) return answer.then((result) => applyCommit(res, result));
+  applyCommit(res, answer);
+  return undefined;
+}
+
 /** A `Vary` value covering `Cookie`: `current` when it already does (or is `*`), else `current, Cookie`. */
 export function varyCookie(current: string | undefined): string {
   if (!current) return "Cookie";

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { debuglog } from "node:util";
 import { messageOf } from "../core/errors.js";
-import type { Sessions } from "../core/factory.js";
+import { commitNow, type Sessions } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { SessionData } from "../core/types.js";
 import { HeadHold } from "./hold-head.js";
-import { applyCommit, isEncrypted, responseInfo } from "./node-response.js";
+import { applySettled, isEncrypted, responseInfo } from "./node-response.js";
 
 const log = debuglog("sessile");
 
@@ -41,6 +41,40 @@ export function sendServerError(error: unknown, _req: IncomingMessage, res: Serv
 }
 
 /**
+ * Hangs a loaded session on `req[name]` and holds the response head until it is committed; answers how
+ * to mark the request failed.
+ */
+function holdUntilCommitted<Data, Name extends string>(
+  factory: Sessions<Data>,
+  session: Session<Data>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: NodeSessionsOptions<Name>,
+): { fail(): void } {
+  (req as unknown as Record<string, Session<Data>>)[options.name ?? "session"] = session;
+  let failed = false;
+  const onError = options.onError ?? sendServerError;
+  new HeadHold(
+    res,
+    () =>
+      applySettled(
+        res,
+        commitNow(factory, session, {
+          failed: failed || res.statusCode >= 500,
+          https: () => (options.isHttps ?? isEncrypted)(req),
+          response: responseInfo(res),
+        }),
+      ),
+    (error) => onError(error, req, res),
+  );
+  return {
+    fail() {
+      failed = true;
+    },
+  };
+}
+
+/**
  * Loads the request's session, hangs it on `req[name]`, and holds the response head until the session
  * is committed. Use it inside your own handler; `failed` tells the commit the request failed (a 5xx
  * status counts as failed too).
@@ -52,27 +86,8 @@ export async function attachSession<Data = SessionData, Name extends string = "s
   options: NodeSessionsOptions<Name> = {},
 ): Promise<{ session: Session<Data>; fail(): void }> {
   const session = await factory.load(req.headers.cookie);
-  (req as unknown as Record<string, Session<Data>>)[options.name ?? "session"] = session;
-  let failed = false;
-  const onError = options.onError ?? sendServerError;
-  new HeadHold(
-    res,
-    async () => {
-      const result = await factory.commit(session, {
-        failed: failed || res.statusCode >= 500,
-        https: () => (options.isHttps ?? isEncrypted)(req),
-        response: responseInfo(res),
-      });
-      applyCommit(res, result);
-    },
-    (error) => onError(error, req, res),
-  );
-  return {
-    session,
-    fail() {
-      failed = true;
-    },
-  };
+  const { fail } = holdUntilCommitted(factory, session, req, res, options);
+  return { session, fail };
 }
 
 /**
@@ -92,7 +107,7 @@ export function sessions<Data = SessionData, Name extends string = "session">(
   return async function sessile(req, res) {
     let attached: { fail(): void };
     try {
-      attached = await attachSession(factory, req, res, options);
+      attached = holdUntilCommitted(factory, await factory.load(req.headers.cookie), req, res, options);
     } catch (error) {
       onError(error, req, res);
       return;

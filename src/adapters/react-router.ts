@@ -1,4 +1,4 @@
-import type { Sessions } from "../core/factory.js";
+import { commitNow, type Sessions } from "../core/factory.js";
 import type { Session } from "../core/session.js";
 import type { SessionData } from "../core/types.js";
 import { commitSession, loadSession } from "./fetch.js";
@@ -68,7 +68,8 @@ export function createSessionStorage<Data = SessionData>(
   options: SessionStorageOptions = {},
 ): SessionStorage<Data> {
   const https = options.https ?? false;
-  const commit = async (session: Session<Data>) => (await factory.commit(session, { https })).setCookie ?? "";
+  const commit = async (session: Session<Data>) =>
+    (await commitNow(factory, session, { https })).setCookie ?? "";
   return {
     getSession: (cookieHeader) => factory.load(cookieHeader ?? undefined),
     commitSession: commit,

@@ -7,7 +7,15 @@ import { customId, digestId } from "./id.js";
 import { MAX_DURATION } from "./limits.js";
 import { type LoadContext, loadState } from "./load.js";
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from "./options.js";
-import { cookieMaxAge, mayWrite, planCookie, planWrite } from "./plan.js";
+import {
+  type CookiePermission,
+  cookieMaxAge,
+  mayWrite,
+  NO_WRITE,
+  planCookie,
+  planWrite,
+  type WritePlan,
+} from "./plan.js";
 import { createConflictReporter, createReporter } from "./report.js";
 import { Session, type SessionEngine, stateOf } from "./session.js";
 import { signId } from "./signer.js";
@@ -182,36 +190,58 @@ function stampLifeOf(opts: ResolvedOptions): number {
   return (opts.idleTimeout ?? opts.absoluteTimeout ?? MAX_DURATION) + opts.touchInterval;
 }
 
-/** Plans and carries out the write; `allowed` is false when no cookie may be sent. */
-async function persist(
+/** Decides the write from the state, the options and the clock; `allowed` is false when no cookie may be sent. */
+function decideWrite(
   opts: ResolvedOptions,
-  ctx: WriteContext,
   state: SessionState,
+  now: number,
   allowed: boolean,
   trace: TraceContext | undefined,
-): Promise<void> {
-  const now = nowSeconds();
+): WritePlan {
   const plan = planWrite(state, opts, now, allowed);
   if (trace !== undefined) {
     trace.write = plan.kind;
     trace.refreshed = plan.kind === "update" && plan.extends;
     if ("text" in plan) trace.payloadBytes = Buffer.byteLength(plan.text);
   }
+  return plan;
+}
+
+/** Carries out a decided write and tells the listeners what it did. */
+async function write(ctx: WriteContext, state: SessionState, plan: WritePlan, now: number): Promise<void> {
   await carryOut(ctx, state, plan, now);
   emitWrite(ctx.emit, plan, state);
 }
 
+/** Plans and carries out the write now (`session.save()`). */
+function persist(
+  opts: ResolvedOptions,
+  ctx: WriteContext,
+  state: SessionState,
+  trace: TraceContext | undefined,
+): Promise<void> {
+  const now = nowSeconds();
+  return write(ctx, state, decideWrite(opts, state, now, true, trace), now);
+}
+
 /** Tells `storeError` of a failing store, then lets the error go on. */
-async function watchStore<T>(emit: Emit, state: SessionState | null, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof StoreError) {
-      const subject = state === null ? { handle: null, userId: null } : subjectOf(state);
-      emit("storeError", { ...subject, operation: error.operation, message: error.message });
-    }
-    throw error;
+function tellStoreError(emit: Emit, state: SessionState | null, error: unknown): never {
+  if (error instanceof StoreError) {
+    const subject = state === null ? { handle: null, userId: null } : subjectOf(state);
+    emit("storeError", { ...subject, operation: error.operation, message: error.message });
   }
+  throw error;
+}
+
+/** Runs a store operation, telling `storeError` of a failing store. */
+function watchStore<T>(emit: Emit, state: SessionState | null, run: () => Promise<T>): Promise<T> {
+  let pending: Promise<T>;
+  try {
+    pending = run();
+  } catch (error) {
+    pending = Promise.reject(error);
+  }
+  return pending.catch((error: unknown) => tellStoreError(emit, state, error));
 }
 
 /** A trace context for an operation of this factory. */
@@ -240,25 +270,14 @@ function cookieHeader(
   return serializeCookie(opts.cookie, value, { https, maxAge: cookieMaxAge(state, opts.cookie.maxAge) });
 }
 
-/** The commit of a session not committed before: the write, then the cookie to send. */
-async function commitState(
+/** The cookie a commit answers once its write (if any) has landed. */
+function commitAnswer(
   opts: ResolvedOptions,
-  ctx: WriteContext,
   state: SessionState,
   context: CommitContext,
-  trace: TraceContext | undefined,
-): Promise<CommitResult> {
-  const suppressed = context.failed === true && !opts.cookieOnError;
-  const allowed =
-    !suppressed &&
-    (opts.allowCookie === undefined || context.response === undefined || opts.allowCookie(context.response));
-  if (mayWrite(state)) await persist(opts, ctx, state, allowed, trace);
-  if (!allowed && state.stored?.origin === "created") {
-    // save() stored a new session whose cookie may not be sent: remove it rather than leave an orphan.
-    await storeCall("destroy", ctx.store.destroy(state.stored.key));
-    return NO_COOKIE;
-  }
-  const need = planCookie(state, { allowed, suppressed });
+  permission: CookiePermission,
+): CommitResult {
+  const need = planCookie(state, permission);
   const legacy = state.expireLegacy.length === 0 ? {} : { expireCookies: state.expireLegacy };
   if (need === "keep") {
     if (!state.presented && legacy.expireCookies === undefined) return NO_COOKIE;
@@ -266,6 +285,63 @@ async function commitState(
   }
   const https = typeof context.https === "function" ? context.https() : context.https === true;
   return { setCookie: cookieHeader(opts, state, https, need), vary: true, ...legacy };
+}
+
+/** The key of a new session that save() stored but whose cookie may not be sent: removed rather than left an orphan. */
+function orphanKey(state: SessionState, permission: CookiePermission): string | null {
+  return !permission.allowed && state.stored?.origin === "created" ? state.stored.key : null;
+}
+
+/**
+ * The commit of a session not committed before: the write, then the cookie to send. When nothing is
+ * sent to the store (an unchanged read, the most common request) it answers at once, not with a
+ * promise, so an adapter can let the response head go in the same tick.
+ */
+function commitState(
+  opts: ResolvedOptions,
+  ctx: WriteContext,
+  state: SessionState,
+  context: CommitContext,
+  trace: TraceContext | undefined,
+): CommitResult | Promise<CommitResult> {
+  const suppressed = context.failed === true && !opts.cookieOnError;
+  const allowed =
+    !suppressed &&
+    (opts.allowCookie === undefined || context.response === undefined || opts.allowCookie(context.response));
+  const permission: CookiePermission = { allowed, suppressed };
+  const now = nowSeconds();
+  const plan = mayWrite(state) ? decideWrite(opts, state, now, allowed, trace) : NO_WRITE;
+  if (plan.kind === "none" && orphanKey(state, permission) === null)
+    return commitAnswer(opts, state, context, permission);
+  return (async () => {
+    if (plan.kind !== "none") await write(ctx, state, plan, now);
+    const orphan = orphanKey(state, permission);
+    if (orphan !== null) {
+      await storeCall("destroy", ctx.store.destroy(orphan));
+      return NO_COOKIE;
+    }
+    return commitAnswer(opts, state, context, permission);
+  })();
+}
+
+/** How each factory commits without a promise when it can (see {@link commitNow}). */
+const immediateCommits = new WeakMap<
+  object,
+  (session: Session<never>, context: CommitContext) => CommitResult | Promise<CommitResult>
+>();
+
+/**
+ * `factory.commit()` for adapters: the same commit, answered without a promise when no store command is
+ * needed, so the adapter can send the response head in the same tick instead of a few promise turns
+ * later. A factory not made by `createSessions` is committed through its own `commit()`.
+ */
+export function commitNow<Data>(
+  factory: Sessions<Data>,
+  session: Session<Data>,
+  context: CommitContext = {},
+): CommitResult | Promise<CommitResult> {
+  const commit = immediateCommits.get(factory);
+  return commit === undefined ? factory.commit(session, context) : commit(session as Session<never>, context);
 }
 
 /**
@@ -291,9 +367,7 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
     },
     save: (state) =>
       tracedEarly(state, opts.cookie.name, (trace) =>
-        watchStore(ctx.emit, state, () =>
-          persist(opts, writeContextFor(ctx.write, trace), state, true, undefined),
-        ),
+        watchStore(ctx.emit, state, () => persist(opts, writeContextFor(ctx.write, trace), state, undefined)),
       ),
     late: (state, change) => reportLateChange(ctx.emit, state, change),
     checkTimeout: checkTimeoutFor(opts),
@@ -302,7 +376,32 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
     },
   };
 
-  return {
+  function commitSession(
+    session: Session<Data>,
+    context: CommitContext,
+  ): CommitResult | Promise<CommitResult> {
+    const state = stateOf(session);
+    if (state.committed) return REPEATED;
+    state.committed = true;
+    if (!commitChannel.hasSubscribers) {
+      const answer = commitState(opts, ctx.write, state, context, undefined);
+      return answer instanceof Promise ? watchStore(ctx.emit, state, () => answer) : answer;
+    }
+    return traced(
+      commitChannel,
+      () => ({ ...traceContext("commit", opts.cookie.name)(), commands: earlyCommands(state) }),
+      (trace) =>
+        watchStore(ctx.emit, state, async () =>
+          commitState(opts, writeContextFor(ctx.write, trace), state, context, trace),
+        ),
+      (trace, result) => {
+        traceEnd(trace, state);
+        trace.setCookie = result.setCookie !== undefined;
+      },
+    );
+  }
+
+  const factory: Sessions<Data> = {
     cookieName: opts.cookie.name,
     users: userSessions({
       store: ctx.write.store,
@@ -316,30 +415,22 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
         loadChannel,
         traceContext("load", opts.cookie.name),
         (trace) =>
-          watchStore(ctx.emit, null, async () => {
-            const state = await loadState(loadContextFor(ctx.load, trace), header, nowSeconds());
-            return new Session<Data>(state, engine);
-          }),
+          loadState(loadContextFor(ctx.load, trace), header, nowSeconds()).then(
+            (state) => new Session<Data>(state, engine),
+            (error: unknown) => tellStoreError(ctx.emit, null, error),
+          ),
         (trace, session) => traceEnd(trace, stateOf(session)),
       );
     },
 
     commit(session, context = {}) {
-      const state = stateOf(session);
-      if (state.committed) return Promise.resolve(REPEATED);
-      state.committed = true;
-      return traced(
-        commitChannel,
-        () => ({ ...traceContext("commit", opts.cookie.name)(), commands: earlyCommands(state) }),
-        (trace) =>
-          watchStore(ctx.emit, state, () =>
-            commitState(opts, writeContextFor(ctx.write, trace), state, context, trace),
-          ),
-        (trace, result) => {
-          traceEnd(trace, state);
-          trace.setCookie = result.setCookie !== undefined;
-        },
-      );
+      try {
+        return Promise.resolve(commitSession(session, context));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
   };
+  immediateCommits.set(factory, commitSession);
+  return factory;
 }

@@ -42,7 +42,8 @@ export type WritePlan =
   | { readonly kind: "destroy"; readonly key: string; readonly reason: "emptied"; readonly expected: string }
   | { readonly kind: "destroy"; readonly key: string; readonly reason: "expired" };
 
-const NOTHING: WritePlan = Object.freeze({ kind: "none" });
+/** The plan of a commit that sends nothing to the store. */
+export const NO_WRITE: WritePlan = Object.freeze({ kind: "none" });
 
 /** Whether anything at all may need writing; a fresh session nobody touched costs nothing. */
 export function mayWrite(state: SessionState): boolean {
@@ -72,19 +73,19 @@ export function planWrite(
     return { kind: "destroy", key: stored.key, reason: "emptied", expected: stored.raw };
   }
   const creating = stored === null || (state.identity === "rotate" && cookieAllowed);
-  if (creating && (empty || !cookieAllowed)) return NOTHING;
+  if (creating && (empty || !cookieAllowed)) return NO_WRITE;
   const due = refreshDue(state.timeout, stored?.expires ?? null, now, options.touchInterval);
   const extend = creating || state.refresh === "now" || due;
   const expires = extend ? extendedTo(state, now) : (stored?.expires ?? null);
   const compare = state.write === "if-changed" && options.detectChanges;
-  if (!creating && !extend && state.write !== "always" && !compare) return NOTHING;
+  if (!creating && !extend && state.write !== "always" && !compare) return NO_WRITE;
   const record = recordOf(state, expires);
   if (!creating && !extend && state.write !== "always" && sameAsStored(state, record, options))
-    return NOTHING;
+    return NO_WRITE;
   const text = encodePayload(options.serializer, record, options.maxPayloadBytes);
   const ttl = ttlFor(record, options, now);
   if (ttl === "expired")
-    return stored === null ? NOTHING : { kind: "destroy", key: stored.key, reason: "expired" };
+    return stored === null ? NO_WRITE : { kind: "destroy", key: stored.key, reason: "expired" };
   const payload: Payload = { text, revision: record.revision, expires, ttl, extends: extend };
   if (stored === null) return { kind: "create", ...payload };
   if (creating) return { kind: "rotate", oldKey: stored.key, ...payload };
