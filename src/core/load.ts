@@ -95,14 +95,14 @@ function degraded(ctx: LoadContext, now: number, error: StoreError): SessionStat
   return unsaved(ctx, now, "degraded");
 }
 
-/** The stored text, or the store's error when degrading is allowed. */
-async function readOrDegrade(ctx: LoadContext, key: string): Promise<string | null | undefined | StoreError> {
-  try {
-    return await readStored(ctx, key);
-  } catch (error) {
-    if (ctx.degrade && error instanceof StoreError) return error;
+/** The stored text, or the store's error when degrading is allowed (one promise fewer when it is not). */
+function readOrDegrade(ctx: LoadContext, key: string): Promise<string | null | undefined | StoreError> {
+  const read = readStored(ctx, key);
+  if (!ctx.degrade) return read;
+  return read.catch((error: unknown) => {
+    if (error instanceof StoreError) return error;
     throw error;
-  }
+  });
 }
 
 /** A stored payload that can be used, with its deadline; or why not. */
