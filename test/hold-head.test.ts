@@ -34,6 +34,9 @@ describe("holding the response head with a response-patching middleware (compres
         req.session.data.user = "ada";
         res.type("text/plain").send(BODY);
       });
+      app.get("/read", (req, res) => {
+        res.type("text/plain").send(`${req.session.data.user ?? "anonymous"} ${BODY}`);
+      });
       app.get("/stream", (req, res) => {
         req.session.data.streamed = true;
         res.type("text/plain");
@@ -67,6 +70,19 @@ describe("holding the response head with a response-patching middleware (compres
         await f.log.take();
       },
     );
+
+    it("an unchanged read is compressed, varies on Cookie and sends nothing to Redis but its GET", async () => {
+      const browser = new Browser((apps[order] as SpecApp).url);
+      await browser.request("/write");
+      await f.log.take();
+      const reply = await browser.request("/read", { headers: { "Accept-Encoding": "gzip" } });
+      expect(reply.status).toBe(200);
+      expect(reply.headers.get("content-encoding")).toBe("gzip");
+      expect(reply.text.startsWith("ada sessile")).toBe(true);
+      expect(reply.headers.get("vary")).toMatch(/\bcookie\b/i);
+      expect(reply.setCookies).toEqual([]);
+      expect(await f.log.shapes()).toEqual(["GET"]);
+    });
   });
 });
 
