@@ -362,6 +362,39 @@ async function bareHono() {
   return honoServer(app);
 }
 
+/**
+ * The one-`GET` floor as Hono middleware: node-floor's commands (a returning read is one GET, a returning
+ * write GET + SET EX, a new visitor SET NX EX) on Hono, so sessile/hono can be held against the same
+ * floor as sessile/node (issue 17, target 3).
+ */
+async function honoFloor(url) {
+  const { Hono } = await import("hono");
+  const redis = await nodeRedis(url);
+  const prefix = "floor:";
+  const app = new Hono();
+  app.use(async (c, next) => {
+    const match = /(?:^|;\s*)sid=([A-Za-z0-9_-]+)/.exec(c.req.header("cookie") ?? "");
+    const raw = match ? await redis.get(prefix + match[1]) : null;
+    c.set("floor", raw === null ? { id: null, data: null } : { id: match[1], data: JSON.parse(raw) });
+    await next();
+  });
+  app.get("/read", (c) => c.text(String(c.get("floor").data?.views ?? 0)));
+  app.get("/write", async (c) => {
+    const { id, data } = c.get("floor");
+    const views = (data?.views ?? 0) + 1;
+    const expiration = { type: "EX", value: 1200 };
+    if (id !== null) {
+      await redis.set(prefix + id, JSON.stringify({ views }), { expiration });
+    } else {
+      const fresh = randomBytes(32).toString("base64url");
+      await redis.set(prefix + fresh, JSON.stringify({ views }), { expiration, condition: "NX" });
+      c.header("Set-Cookie", `sid=${fresh}; Path=/; HttpOnly; SameSite=Lax`);
+    }
+    return c.text(String(views));
+  });
+  return honoServer(app);
+}
+
 async function sessileHono(url) {
   const { Hono } = await import("hono");
   const { sessions } = await import("sessile/hono");
@@ -470,6 +503,7 @@ export const APPS = {
   "sessile-koa": sessileKoa,
   "koa-session": koaSession,
   hono: bareHono,
+  "hono-floor": honoFloor,
   "sessile-hono": sessileHono,
   fetch: bareFetch,
   "sessile-fetch": sessileFetch,

@@ -197,6 +197,13 @@ export const CONTENDERS = [
   },
   { id: "hono", framework: "hono", role: "bare", label: "hono (@hono/node-server), no session" },
   {
+    id: "hono-floor",
+    framework: "hono",
+    role: "floor",
+    label: "hono + raw node-redis middleware (floor)",
+    short: "1 GET floor",
+  },
+  {
     id: "sessile-hono",
     framework: "hono",
     role: "sessile",

@@ -260,6 +260,13 @@ function targets(contenders, scenarios, vs, find) {
 
 /** The same-run comparisons of issues 10 and 13, as [a, b, scenario, floor, what]. */
 const SIDE_BY_SIDE = [
+  [
+    "sessile-hono",
+    "hono-floor",
+    "read",
+    null,
+    "sessile/hono against the one-GET floor on Hono (compare with sessile-node against node-floor)",
+  ],
   ...["read", "write", "new"].map((scenario) => [
     "sessile-node",
     "sessile-node-baseline",
