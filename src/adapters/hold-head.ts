@@ -113,8 +113,7 @@ export class HeadHold {
    */
   intercept(method: HeadMethod, index: number, args: unknown[]): unknown {
     const res = this.#res;
-    if (this.#phase === "passing")
-      return (this.#originals[index] as (...a: unknown[]) => unknown).apply(res, args);
+    if (this.#phase === "passing") return this.#pass(index, args);
     const call = method === "writeHead" ? absorbWriteHead(res, args) : args;
     if (this.#phase === "waiting") {
       this.#phase = "holding";
@@ -127,7 +126,7 @@ export class HeadHold {
       if (pending === undefined) {
         this.#restore();
         this.#phase = "passing";
-        return (this.#originals[index] as (...a: unknown[]) => unknown).apply(res, call);
+        return this.#pass(index, call);
       }
       pending.then(
         () => this.#release(),
@@ -136,6 +135,11 @@ export class HeadHold {
     }
     this.#held.push({ method, index, args: call });
     return method === "write" ? true : res;
+  }
+
+  /** Calls what the name at `index` resolved to before this hold. */
+  #pass(index: number, args: unknown[]): unknown {
+    return (this.#originals[index] as (...a: unknown[]) => unknown).apply(this.#res, args);
   }
 
   #restore(): void {
@@ -161,7 +165,7 @@ export class HeadHold {
         // A wrapper that saw no head sent while it was held may have asked for it twice (compression
         // does, from write() and again from end()); unheld, the second call would never have happened.
         if (method === "writeHead" && res.headersSent) continue;
-        (this.#originals[index] as (...a: unknown[]) => unknown).apply(res, args);
+        this.#pass(index, args);
       }
     } catch (error) {
       // The handler's own misuse (e.g. write after end) surfaces here, after its stack is gone.

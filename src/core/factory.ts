@@ -385,7 +385,9 @@ export function createSessions<Data = SessionData>(options: SessionOptions): Ses
     state.committed = true;
     if (!commitChannel.hasSubscribers) {
       const answer = commitState(opts, ctx.write, state, context, undefined);
-      return answer instanceof Promise ? watchStore(ctx.emit, state, () => answer) : answer;
+      return answer instanceof Promise
+        ? answer.catch((error: unknown) => tellStoreError(ctx.emit, state, error))
+        : answer;
     }
     return traced(
       commitChannel,
