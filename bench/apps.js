@@ -133,35 +133,51 @@ async function bareNode() {
 
 /**
  * The floor for any Redis-backed server-side session: no signing, no hashing, no library. A returning
- * read is exactly one GET; a returning write is GET + SET EX; a new visitor is one SET NX EX.
+ * read is exactly one GET; a returning write is GET + SET EX; a new visitor is one SET NX EX. The node:http
+ * and the Hono floor share these pieces and await Redis themselves, so neither pays a helper's promise.
  */
+const FLOOR_PREFIX = "floor:";
+const FLOOR_EXPIRATION = { type: "EX", value: 1200 };
+
+/** The floor's session id from a `Cookie` header, or `null`. */
+function floorId(cookieHeader) {
+  return /(?:^|;\s*)sid=([A-Za-z0-9_-]+)/.exec(cookieHeader ?? "")?.[1] ?? null;
+}
+
+/**
+ * The floor's write: SET EX for a returning visitor (`id`), SET NX EX under a new id otherwise, with the
+ * `Set-Cookie` value for it. Answers the command's promise rather than awaiting it, so the caller awaits
+ * Redis directly, as a hand-written server would.
+ */
+function floorWrite(redis, id, views) {
+  const value = JSON.stringify({ views });
+  if (id !== null) {
+    return {
+      cookie: undefined,
+      written: redis.set(FLOOR_PREFIX + id, value, { expiration: FLOOR_EXPIRATION }),
+    };
+  }
+  const fresh = randomBytes(32).toString("base64url");
+  return {
+    cookie: `sid=${fresh}; Path=/; HttpOnly; SameSite=Lax`,
+    written: redis.set(FLOOR_PREFIX + fresh, value, { expiration: FLOOR_EXPIRATION, condition: "NX" }),
+  };
+}
+
 async function nodeFloor(url) {
   const redis = await nodeRedis(url);
-  const prefix = "floor:";
   return listen(
     createServer(async (req, res) => {
       try {
         if (req.url !== "/read" && req.url !== "/write") return notFound(res);
-        const match = /(?:^|;\s*)sid=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? "");
-        let data = null;
-        if (match) {
-          const raw = await redis.get(prefix + match[1]);
-          if (raw !== null) data = JSON.parse(raw);
-        }
+        const id = floorId(req.headers.cookie);
+        const raw = id === null ? null : await redis.get(FLOOR_PREFIX + id);
+        const data = raw === null ? null : JSON.parse(raw);
         if (req.url === "/read") return res.end(String(data?.views ?? 0));
         const views = (data?.views ?? 0) + 1;
-        if (data !== null) {
-          await redis.set(prefix + match[1], JSON.stringify({ views }), {
-            expiration: { type: "EX", value: 1200 },
-          });
-        } else {
-          const id = randomBytes(32).toString("base64url");
-          await redis.set(prefix + id, JSON.stringify({ views }), {
-            expiration: { type: "EX", value: 1200 },
-            condition: "NX",
-          });
-          res.setHeader("Set-Cookie", `sid=${id}; Path=/; HttpOnly; SameSite=Lax`);
-        }
+        const { cookie, written } = floorWrite(redis, data === null ? null : id, views);
+        await written;
+        if (cookie !== undefined) res.setHeader("Set-Cookie", cookie);
         res.end(String(views));
       } catch (error) {
         res.statusCode = 500;
@@ -362,34 +378,24 @@ async function bareHono() {
   return honoServer(app);
 }
 
-/**
- * The one-`GET` floor as Hono middleware: node-floor's commands (a returning read is one GET, a returning
- * write GET + SET EX, a new visitor SET NX EX) on Hono, so sessile/hono can be held against the same
- * floor as sessile/node (issue 17, target 3).
- */
+/** The one-`GET` floor as Hono middleware, so sessile/hono is held against a floor on its own framework. */
 async function honoFloor(url) {
   const { Hono } = await import("hono");
   const redis = await nodeRedis(url);
-  const prefix = "floor:";
   const app = new Hono();
   app.use(async (c, next) => {
-    const match = /(?:^|;\s*)sid=([A-Za-z0-9_-]+)/.exec(c.req.header("cookie") ?? "");
-    const raw = match ? await redis.get(prefix + match[1]) : null;
-    c.set("floor", raw === null ? { id: null, data: null } : { id: match[1], data: JSON.parse(raw) });
+    const id = floorId(c.req.header("cookie"));
+    const raw = id === null ? null : await redis.get(FLOOR_PREFIX + id);
+    c.set("floor", raw === null ? { id: null, data: null } : { id, data: JSON.parse(raw) });
     await next();
   });
   app.get("/read", (c) => c.text(String(c.get("floor").data?.views ?? 0)));
   app.get("/write", async (c) => {
     const { id, data } = c.get("floor");
     const views = (data?.views ?? 0) + 1;
-    const expiration = { type: "EX", value: 1200 };
-    if (id !== null) {
-      await redis.set(prefix + id, JSON.stringify({ views }), { expiration });
-    } else {
-      const fresh = randomBytes(32).toString("base64url");
-      await redis.set(prefix + fresh, JSON.stringify({ views }), { expiration, condition: "NX" });
-      c.header("Set-Cookie", `sid=${fresh}; Path=/; HttpOnly; SameSite=Lax`);
-    }
+    const { cookie, written } = floorWrite(redis, id, views);
+    await written;
+    if (cookie !== undefined) c.header("Set-Cookie", cookie);
     return c.text(String(views));
   });
   return honoServer(app);
