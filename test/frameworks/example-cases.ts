@@ -84,10 +84,17 @@ export function useExample(app: ExampleApp): ExampleFixture {
       "/read",
       app.options,
     );
-    // The first write of a session loads the store's script into Redis; do it once before the cases.
-    const warm = new Browser(fx.server.url);
-    await warm.request("/write?warm=1");
-    await warm.request("/write?warm=2");
+    // The first write of a session loads the store's script into Redis; do it once before the cases, so
+    // their command shapes never include the one-time `EVAL`. A server still warming up can answer the
+    // first request without a session, so write until a compare-and-set has reached Redis.
+    await fx.log.take();
+    for (let attempt = 1; ; attempt++) {
+      const warm = new Browser(fx.server.url);
+      await warm.request("/write?warm=1");
+      await warm.request("/write?warm=2");
+      if ((await fx.log.shapes()).some((s) => s.startsWith("CAS "))) break;
+      if (attempt === 3) throw new Error("the example never sent the compare-and-set while warming up");
+    }
   }, app.timeout ?? 180_000);
 
   afterAll(async () => {
