@@ -102,6 +102,8 @@ describe.each(["single node", "cluster"])("sessile stats/show/rm/user on a %s", 
   it("shows a session without its data, lists a user's sessions, and never prints an id", async () => {
     const handle = made.bound[0] as string;
     const shown = await cli(["show", handle, "--redis-url", url, "--prefix", prefix, "--json"]);
+    // One CI run printed nothing here; say what the CLI reported if it happens again.
+    expect(shown.code, `sessile show failed: ${shown.err}`).toBe(0);
     expect(JSON.parse(shown.out)).toMatchObject({ handle, found: true, userId: "ada", dataKeys: 1 });
     const user = await cli(["user", "ada", "--redis-url", url, "--prefix", prefix, "--json"]);
     expect((JSON.parse(user.out) as { handle: string }[]).map((s) => s.handle).sort()).toEqual(
